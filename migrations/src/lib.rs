@@ -1,0 +1,15 @@
+//! Schema migrations for `foi`, written with the sea-orm schema builder so the same
+//! migration runs on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_core;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_create_core::Migration)]
+    }
+}

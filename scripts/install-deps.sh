@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine needs to build and test foi, and nothing it already has.
+# Safe to run repeatedly. Needs root (or sudo) for apt-get.
+set -euo pipefail
+
+need_apt=()
+command -v cargo >/dev/null 2>&1 || { echo "cargo is missing: install a Rust toolchain (1.85 or newer) first" >&2; exit 1; }
+command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
+command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql)
+# Later test suites use a real SMTP server (aiosmtpd) and a real IMAP server (Dovecot).
+python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need_apt+=(python3-aiosmtpd)
+command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "installing: ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi

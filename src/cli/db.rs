@@ -1,0 +1,48 @@
+use super::{output, Ctx};
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Show which migrations are applied (without applying any).
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply pending migrations (they also run on every start).
+    Migrate,
+}
+
+pub async fn run(ctx: &Ctx, cmd: DbCommand) -> anyhow::Result<()> {
+    match cmd {
+        DbCommand::Status { json } => {
+            let db = crate::app::connect(&ctx.settings).await?;
+            let status = crate::store::migration_status(&db).await?;
+            if json {
+                return output::json(&status);
+            }
+            println!(
+                "database: {}",
+                crate::app::redact(&ctx.settings.database.url)
+            );
+            let rows: Vec<Vec<String>> = status
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.name.clone(),
+                        if m.applied { "applied" } else { "pending" }.into(),
+                    ]
+                })
+                .collect();
+            output::table(&["MIGRATION", "STATE"], &rows);
+            Ok(())
+        }
+        DbCommand::Migrate => {
+            let db = crate::app::connect(&ctx.settings).await?;
+            let before = crate::store::migration_status(&db).await?;
+            crate::store::migrate(&db).await?;
+            let pending = before.iter().filter(|m| !m.applied).count();
+            println!("{pending} migration(s) applied; the schema is up to date");
+            Ok(())
+        }
+    }
+}

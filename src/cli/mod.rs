@@ -1,0 +1,113 @@
+//! Argument parsing (clap) and one file per command group. No business logic lives here:
+//! each command parses, calls the library, and prints.
+
+mod authorities;
+mod db;
+mod output;
+mod queue;
+mod requests;
+mod seed;
+mod templates;
+mod twinnings;
+
+use crate::settings::{LocalFile, Settings};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "foi",
+    version,
+    about = "Freedom-of-Information request tracker for UK council twinning-agreement campaigns"
+)]
+pub struct Cli {
+    /// A TOML file layered over the embedded defaults (default: config/local.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Pretend it is this moment (RFC 3339, e.g. 2026-03-02T07:00:00Z): for scripted scenarios and tests.
+    #[arg(long, global = true, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Database schema: status and migrations.
+    #[command(subcommand)]
+    Db(db::DbCommand),
+    /// Public authorities (councils): import, list, show, set the FOI address.
+    #[command(subcommand)]
+    Authorities(authorities::AuthoritiesCommand),
+    /// Twinning and friendship links between UK authorities and Chinese cities.
+    #[command(subcommand)]
+    Twinnings(twinnings::TwinningsCommand),
+    /// Load the shipped UK–China twinning data and known FOI addresses (safe to repeat).
+    Seed(seed::SeedArgs),
+    /// Letter templates: list them, or preview one for an authority.
+    #[command(subcommand)]
+    Templates(templates::TemplatesCommand),
+    /// Render letters and store them as queued requests (one, or a whole campaign).
+    Queue(queue::QueueArgs),
+    /// Requests: list and show (the letter, the state and the timeline).
+    #[command(subcommand)]
+    Requests(requests::RequestsCommand),
+}
+
+fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| format!("'{s}' is not an RFC 3339 time such as 2026-03-02T07:00:00Z ({e})"))
+}
+
+/// `key=value` for `--var`.
+pub fn parse_var(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' should be KEY=VALUE"))?;
+    let k = k.trim();
+    if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "'{k}' is not a variable name (letters, digits and _ only)"
+        ));
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+/// What every command gets: settings and the clock.
+pub struct Ctx {
+    pub settings: Settings,
+    pub now: DateTime<Utc>,
+}
+
+impl Ctx {
+    pub async fn db(&self) -> anyhow::Result<sea_orm::DatabaseConnection> {
+        Ok(crate::app::connect_and_migrate(&self.settings).await?)
+    }
+
+    pub async fn app(&self) -> anyhow::Result<crate::Application> {
+        Ok(crate::Application::build(self.settings.clone()).await?)
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let local = match &cli.config {
+        Some(p) => LocalFile::Explicit(p.clone()),
+        None => LocalFile::Auto,
+    };
+    let settings = Settings::load(local)?;
+    let ctx = Ctx {
+        settings,
+        now: cli.now.unwrap_or_else(Utc::now),
+    };
+    match cli.command {
+        Command::Db(c) => db::run(&ctx, c).await,
+        Command::Authorities(c) => authorities::run(&ctx, c).await,
+        Command::Twinnings(c) => twinnings::run(&ctx, c).await,
+        Command::Seed(a) => seed::run(&ctx, a).await,
+        Command::Templates(c) => templates::run(&ctx, c).await,
+        Command::Queue(a) => queue::run(&ctx, a).await,
+        Command::Requests(c) => requests::run(&ctx, c).await,
+    }
+}

@@ -1,0 +1,102 @@
+use super::{output, Ctx};
+use crate::domain::TwinningStatus;
+use crate::import::parse_twinnings;
+use crate::store::twinnings;
+use anyhow::Context as _;
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum TwinningsCommand {
+    /// Import twinning links from a TSV in the format of config/seed/uk-china-twinnings.tsv.
+    Import { file: PathBuf },
+    /// List twinning links.
+    List {
+        #[arg(long, value_enum)]
+        status: Option<TwinningStatus>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn link_json(t: &twinnings::TwinningModel) -> serde_json::Value {
+    serde_json::json!({
+        "id": t.id,
+        "uk_place": t.uk_place,
+        "partner_city": t.partner_city,
+        "partner_province": t.partner_province,
+        "relationship": t.relationship,
+        "since_year": t.since_year,
+        "status": t.status,
+        "ended_year": t.ended_year,
+        "source": t.source,
+        "notes": t.notes,
+    })
+}
+
+pub async fn run(ctx: &Ctx, cmd: TwinningsCommand) -> anyhow::Result<()> {
+    match cmd {
+        TwinningsCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let rows = parse_twinnings(&file.display().to_string(), &text)?;
+            let db = ctx.db().await?;
+            let s = twinnings::import_rows(&db, &rows).await?;
+            println!(
+                "{}: {} rows read; {} authorities created; {} links created, {} updated, {} unchanged",
+                file.display(),
+                rows.len(),
+                s.authorities_created,
+                s.links_created,
+                s.links_updated,
+                s.links_unchanged
+            );
+            Ok(())
+        }
+        TwinningsCommand::List { status, json } => {
+            let db = ctx.db().await?;
+            let list = twinnings::list(&db, status, None).await?;
+            if json {
+                let v: Vec<_> = list
+                    .iter()
+                    .map(|(t, a)| {
+                        let mut v = link_json(t);
+                        v["authority"] = a.slug.clone().into();
+                        v["authority_name"] = a.name.clone().into();
+                        v
+                    })
+                    .collect();
+                return output::json(&v);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|(t, a)| {
+                    vec![
+                        t.id.to_string(),
+                        a.slug.clone(),
+                        t.partner_city.clone(),
+                        t.partner_province.clone(),
+                        t.relationship.clone(),
+                        t.since_year
+                            .map(|y| y.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                        t.status.clone(),
+                    ]
+                })
+                .collect();
+            output::table(
+                &[
+                    "ID",
+                    "AUTHORITY",
+                    "PARTNER",
+                    "PROVINCE",
+                    "RELATIONSHIP",
+                    "SINCE",
+                    "STATUS",
+                ],
+                &rows,
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! Plain validated types. Each has a `parse` that is the only way in from user input,
+//! so the rest of the program can trust what it holds.
+
+mod email;
+mod nation;
+mod reference;
+mod slug;
+mod state;
+mod twinning_status;
+
+pub use crate::calendar::Regime;
+pub use email::EmailAddress;
+pub use nation::Nation;
+pub use reference::Reference;
+
+/// The fixed first part of every reference (`foi-…`).
+pub fn reference_prefix() -> &'static str {
+    reference::PREFIX
+}
+pub use slug::Slug;
+pub use state::RequestState;
+pub use twinning_status::TwinningStatus;
+
+/// Why a value from outside was refused. The message is written for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+impl ParseError {
+    pub fn new(msg: impl Into<String>) -> Self {
+        ParseError(msg.into())
+    }
+}

@@ -1,0 +1,122 @@
+use super::ParseError;
+use std::fmt;
+
+/// The request lifecycle of product.md. `overdue` and `very_overdue` are only ever set by the
+/// deadline sweep from the statutory clock, never typed in.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum RequestState {
+    Draft,
+    Queued,
+    Sent,
+    Acknowledged,
+    ResponseReceived,
+    Successful,
+    PartiallySuccessful,
+    Refused,
+    NotHeld,
+    Withdrawn,
+    ClarificationRequested,
+    FeesNotice,
+    Extended,
+    DeliveryFailed,
+    Overdue,
+    VeryOverdue,
+    InternalReview,
+    ReviewUpheld,
+    ReviewOverturned,
+    Complaint,
+}
+
+impl RequestState {
+    pub const ALL: [RequestState; 20] = [
+        RequestState::Draft,
+        RequestState::Queued,
+        RequestState::Sent,
+        RequestState::Acknowledged,
+        RequestState::ResponseReceived,
+        RequestState::Successful,
+        RequestState::PartiallySuccessful,
+        RequestState::Refused,
+        RequestState::NotHeld,
+        RequestState::Withdrawn,
+        RequestState::ClarificationRequested,
+        RequestState::FeesNotice,
+        RequestState::Extended,
+        RequestState::DeliveryFailed,
+        RequestState::Overdue,
+        RequestState::VeryOverdue,
+        RequestState::InternalReview,
+        RequestState::ReviewUpheld,
+        RequestState::ReviewOverturned,
+        RequestState::Complaint,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestState::Draft => "draft",
+            RequestState::Queued => "queued",
+            RequestState::Sent => "sent",
+            RequestState::Acknowledged => "acknowledged",
+            RequestState::ResponseReceived => "response_received",
+            RequestState::Successful => "successful",
+            RequestState::PartiallySuccessful => "partially_successful",
+            RequestState::Refused => "refused",
+            RequestState::NotHeld => "not_held",
+            RequestState::Withdrawn => "withdrawn",
+            RequestState::ClarificationRequested => "clarification_requested",
+            RequestState::FeesNotice => "fees_notice",
+            RequestState::Extended => "extended",
+            RequestState::DeliveryFailed => "delivery_failed",
+            RequestState::Overdue => "overdue",
+            RequestState::VeryOverdue => "very_overdue",
+            RequestState::InternalReview => "internal_review",
+            RequestState::ReviewUpheld => "review_upheld",
+            RequestState::ReviewOverturned => "review_overturned",
+            RequestState::Complaint => "complaint",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let s = input.trim();
+        RequestState::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| ParseError::new(format!("'{s}' is not a request state")))
+    }
+
+    /// States in which the authority still owes an answer, so the statutory clock is running.
+    pub fn awaiting_authority(self) -> bool {
+        matches!(
+            self,
+            RequestState::Sent
+                | RequestState::Acknowledged
+                | RequestState::Extended
+                | RequestState::Overdue
+                | RequestState::VeryOverdue
+                | RequestState::InternalReview
+        )
+    }
+}
+
+impl fmt::Display for RequestState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_round_trips() {
+        for st in RequestState::ALL {
+            assert_eq!(RequestState::parse(st.as_str()).unwrap(), st);
+        }
+        assert!(RequestState::parse("lost").is_err());
+    }
+}

@@ -1,0 +1,12 @@
+//! Letter templates: loading, validating and rendering the Handlebars files in
+//! `letter-templates/`. Pure apart from reading the folder once at start-up.
+
+mod context;
+mod front_matter;
+mod helpers;
+mod registry;
+mod sample;
+
+pub use context::{law_for, LetterContext, LetterRequest};
+pub use front_matter::{FrontMatter, TemplateKind};
+pub use registry::{LetterError, LetterRegistry, Rendered, TemplateInfo};

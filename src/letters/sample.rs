@@ -1,0 +1,93 @@
+//! Fully-populated sample contexts, used at start-up to render every template once so that a
+//! misspelt variable is caught before any letter is sent (strict mode fails on it).
+
+use super::context::{LetterContext, LetterRequest};
+use crate::domain::Regime;
+use crate::settings::RequesterSettings;
+use crate::store::authorities::AuthorityModel;
+use crate::store::twinnings::TwinningModel;
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub fn letter() -> Value {
+    let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d);
+    let authority = AuthorityModel {
+        id: 1,
+        slug: "sample-council".into(),
+        name: "Sample Council".into(),
+        nation: "England".into(),
+        regime: "FOIA".into(),
+        foi_email: Some("foi@sample.invalid".into()),
+        foi_email_source: None,
+        website: Some("https://sample.invalid".into()),
+        tags: String::new(),
+        notes: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let twinning = TwinningModel {
+        id: 1,
+        authority_id: 1,
+        uk_place: "Sample".into(),
+        partner_city: "Partner City".into(),
+        partner_province: "Partner Province".into(),
+        relationship: "twinning".into(),
+        since_year: Some(1990),
+        status: "active".into(),
+        ended_year: Some(2020),
+        source: None,
+        notes: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let request = LetterRequest {
+        reference: "foi-2026-0001".into(),
+        reply_to: "foi+foi-2026-0001@reply.sample.invalid".into(),
+        subject: "Freedom of Information request (foi-2026-0001)".into(),
+        sent_on: day(1, 5),
+        due: day(2, 2),
+        review_due: day(3, 2),
+        complaint_window_end: day(4, 13),
+        working_days_overdue: Some(3),
+    };
+    let requester = RequesterSettings {
+        name: "Sample Requester".into(),
+        organisation: "Sample Organisation".into(),
+        email: "requester@sample.invalid".into(),
+        postal_address: vec!["1 Sample Street".into(), "Sampletown".into()],
+    };
+    let vars: BTreeMap<String, String> = BTreeMap::new();
+    LetterContext {
+        authority: &authority,
+        regime: Regime::Foia,
+        twinning: Some(&twinning),
+        request: &request,
+        requester: &requester,
+        today: day(1, 5).unwrap_or_default(),
+        vars: &vars,
+    }
+    .to_json()
+}
+
+pub fn digest() -> Value {
+    let item = json!({
+        "reference": "foi-2026-0001", "authority": "Sample Council", "subject": "Sample subject",
+        "date": "2026-01-05", "kind": "response", "outcome": "refused", "due": "2026-01-05",
+        "working_days_overdue": 3, "working_days_left": 4, "state": "overdue", "received": "2026-01-05",
+        "detail": "550 5.1.1 user unknown"
+    });
+    json!({
+        "week": {"iso": "2026-W02", "start": "2026-01-05", "end": "2026-01-11"},
+        "generated_at": "2026-01-05 08:00",
+        "counts": [{"state": "sent", "count": 3}],
+        "sent": [item], "answered": [item], "classified": [item], "overdue": [item],
+        "upcoming": [item], "awaiting_classification": [item], "delivery_problems": [item],
+        "unmatched": [{"id": 1, "from": "someone@sample.invalid", "subject": "Hello", "date": "2026-01-05"}],
+        "requester": {
+            "name": "Sample Requester", "organisation": "Sample Organisation",
+            "email": "requester@sample.invalid", "postal_address": ["1 Sample Street"]
+        }
+    })
+}

@@ -1,0 +1,15 @@
+//! `foi`: a Freedom-of-Information request tracker for UK council twinning-agreement campaigns.
+//! See ARCHITECTURE.md for the module map and the data flow.
+
+pub mod app;
+pub mod calendar;
+pub mod cli;
+pub mod domain;
+pub mod import;
+pub mod letters;
+pub mod queue;
+pub mod seed;
+pub mod settings;
+pub mod store;
+
+pub use app::Application;

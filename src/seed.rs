@@ -1,0 +1,57 @@
+//! The shipped reference data: UK–China twinning links and the FOI addresses found for some
+//! of those councils. `foi seed` loads both, idempotently; a blank address stays blank.
+
+use crate::import::{parse_contacts, parse_twinnings, ImportError};
+use crate::store::{authorities, twinnings, StoreError};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+
+pub const TWINNINGS_TSV: &str = include_str!("../config/seed/uk-china-twinnings.tsv");
+pub const CONTACTS_TSV: &str = include_str!("../config/seed/council-foi-contacts.tsv");
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct SeedSummary {
+    pub twinnings: twinnings::TwinningImportSummary,
+    pub emails_filled: usize,
+    pub authorities_without_email: Vec<String>,
+}
+
+pub async fn run<C: ConnectionTrait + TransactionTrait>(db: &C) -> Result<SeedSummary, SeedError> {
+    let links = parse_twinnings("config/seed/uk-china-twinnings.tsv", TWINNINGS_TSV)?;
+    let contacts = parse_contacts("config/seed/council-foi-contacts.tsv", CONTACTS_TSV)?;
+    let mut summary = SeedSummary {
+        twinnings: twinnings::import_rows(db, &links).await?,
+        ..Default::default()
+    };
+    let txn = db.begin().await.map_err(StoreError::from)?;
+    for c in &contacts {
+        let source = c.source.as_deref().map(|s| format!("seed: {s}"));
+        if authorities::fill_email(
+            &txn,
+            c.authority_slug.as_str(),
+            c.foi_email.as_ref(),
+            source.as_deref(),
+            c.notes.as_deref(),
+        )
+        .await?
+            && c.foi_email.is_some()
+        {
+            summary.emails_filled += 1;
+        }
+    }
+    txn.commit().await.map_err(StoreError::from)?;
+    summary.authorities_without_email = authorities::list(db, None)
+        .await?
+        .into_iter()
+        .filter(|a| a.foi_email.is_none())
+        .map(|a| a.slug)
+        .collect();
+    Ok(summary)
+}

@@ -1,0 +1,292 @@
+//! Layered configuration: the embedded `config/default.toml`, then an optional local file,
+//! then `FOI__SECTION__KEY` environment variables. Every value is validated here, once, so a
+//! mistake stops the program at start-up with the key's name rather than half-way through a run.
+
+use crate::domain::EmailAddress;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+const LOCAL_FILE: &str = "config/local.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("configuration file {path}: {message}")]
+    File { path: String, message: String },
+    #[error("configuration: {0}")]
+    Load(String),
+    #[error("configuration key {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub requester: RequesterSettings,
+    pub mail: MailSettings,
+    pub paths: PathSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequesterSettings {
+    pub name: String,
+    pub organisation: String,
+    pub email: String,
+    pub postal_address: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub from_address: String,
+    pub reply_domain: String,
+    pub reply_pattern: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathSettings {
+    pub data_dir: PathBuf,
+    pub templates_dir: PathBuf,
+}
+
+/// Where the local layer comes from.
+#[derive(Debug, Clone, Default)]
+pub enum LocalFile {
+    /// `config/local.toml` when it exists.
+    #[default]
+    Auto,
+    /// `--config FILE`: must exist.
+    Explicit(PathBuf),
+    /// Embedded defaults and environment only (tests).
+    None,
+}
+
+impl Settings {
+    pub fn load(local: LocalFile) -> Result<Self, SettingsError> {
+        Self::load_with_env(local, std::env::vars())
+    }
+
+    /// Like `load`, with the environment passed in so tests do not have to mutate the process's.
+    pub fn load_with_env(
+        local: LocalFile,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, SettingsError> {
+        use config::{Config, File, FileFormat};
+        let mut builder =
+            Config::builder().add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml));
+        match &local {
+            LocalFile::Auto if Path::new(LOCAL_FILE).exists() => {
+                builder = builder.add_source(File::new(LOCAL_FILE, FileFormat::Toml));
+            }
+            LocalFile::Explicit(path) => {
+                if !path.is_file() {
+                    return Err(SettingsError::File {
+                        path: path.display().to_string(),
+                        message: "no such file".into(),
+                    });
+                }
+                builder = builder.add_source(File::from(path.as_path()).format(FileFormat::Toml));
+            }
+            _ => {}
+        }
+        let env_map: config::Map<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("FOI__"))
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("FOI")
+                .prefix_separator("__")
+                .separator("__")
+                .list_separator(";")
+                .with_list_parse_key("requester.postal_address")
+                .try_parsing(true)
+                .source(Some(env_map)),
+        );
+        let cfg = builder.build().map_err(|e| match &local {
+            LocalFile::Explicit(p) => SettingsError::File {
+                path: p.display().to_string(),
+                message: e.to_string(),
+            },
+            _ => SettingsError::Load(e.to_string()),
+        })?;
+        let settings: Settings = cfg
+            .try_deserialize()
+            .map_err(|e| SettingsError::Load(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Embedded defaults only; used by tests that then adjust fields directly.
+    pub fn defaults() -> Self {
+        Self::load_with_env(LocalFile::None, std::iter::empty())
+            .expect("embedded defaults are valid")
+    }
+
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let url = self.database.url.trim();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(SettingsError::Invalid {
+                key: "database.url",
+                message: format!("'{url}' must start with sqlite:, postgres:// or postgresql://"),
+            });
+        }
+        if self.database.max_connections == 0 {
+            return Err(SettingsError::Invalid {
+                key: "database.max_connections",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.requester.name.trim().is_empty() {
+            return Err(SettingsError::Invalid {
+                key: "requester.name",
+                message: "the letters must be signed by someone: set a name".into(),
+            });
+        }
+        EmailAddress::parse(&self.requester.email).map_err(|e| SettingsError::Invalid {
+            key: "requester.email",
+            message: e.to_string(),
+        })?;
+        EmailAddress::parse(&self.mail.from_address).map_err(|e| SettingsError::Invalid {
+            key: "mail.from_address",
+            message: e.to_string(),
+        })?;
+        EmailAddress::parse(&format!("x@{}", self.mail.reply_domain)).map_err(|_| {
+            SettingsError::Invalid {
+                key: "mail.reply_domain",
+                message: format!("'{}' is not a mail domain", self.mail.reply_domain),
+            }
+        })?;
+        if !self.mail.reply_pattern.contains("{reference}") {
+            return Err(SettingsError::Invalid {
+                key: "mail.reply_pattern",
+                message: "must contain {reference}, or replies cannot be matched to requests"
+                    .into(),
+            });
+        }
+        let sample = self.reply_address("foi-2026-0001");
+        EmailAddress::parse(&sample).map_err(|e| SettingsError::Invalid {
+            key: "mail.reply_pattern",
+            message: format!("gives an invalid address: {e}"),
+        })?;
+        Ok(())
+    }
+
+    /// The per-request reply address, e.g. `foi+foi-2026-0042@reply.example.org`.
+    pub fn reply_address(&self, reference: &str) -> String {
+        self.mail
+            .reply_pattern
+            .replace("{reference}", reference)
+            .replace("{domain}", &self.mail.reply_domain)
+    }
+
+    /// True while the requester is still the shipped placeholder, so the CLI can warn.
+    pub fn requester_is_placeholder(&self) -> bool {
+        self.requester.email.ends_with(".invalid")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn embedded_defaults_are_valid() {
+        let s = Settings::defaults();
+        assert!(s.database.url.starts_with("sqlite:"));
+        assert_eq!(
+            s.reply_address("foi-2026-0042"),
+            "foi+foi-2026-0042@reply.foi.invalid"
+        );
+    }
+
+    #[test]
+    fn environment_overrides_nested_keys() {
+        let s = Settings::load_with_env(
+            LocalFile::None,
+            env(&[
+                ("FOI__DATABASE__URL", "postgres://u@h/db"),
+                ("FOI__REQUESTER__NAME", "Ada Lovelace"),
+                ("FOI__REQUESTER__POSTAL_ADDRESS", "1 High Street;London"),
+                ("FOI__DATABASE__MAX_CONNECTIONS", "9"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database.url, "postgres://u@h/db");
+        assert_eq!(s.requester.name, "Ada Lovelace");
+        assert_eq!(s.requester.postal_address, vec!["1 High Street", "London"]);
+        assert_eq!(s.database.max_connections, 9);
+    }
+
+    #[test]
+    fn invalid_values_name_the_key() {
+        let err =
+            Settings::load_with_env(LocalFile::None, env(&[("FOI__REQUESTER__EMAIL", "nobody")]))
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("requester.email"), "{err}");
+        let err =
+            Settings::load_with_env(LocalFile::None, env(&[("FOI__DATABASE__URL", "mysql://x")]))
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("database.url"), "{err}");
+        let err = Settings::load_with_env(
+            LocalFile::None,
+            env(&[("FOI__MAIL__REPLY_PATTERN", "foi@{domain}")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("mail.reply_pattern"), "{err}");
+    }
+
+    #[test]
+    fn a_local_file_overrides_and_its_errors_name_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.toml");
+        std::fs::write(&good, "[requester]\nname = \"Grace Hopper\"\n").unwrap();
+        let s = Settings::load_with_env(LocalFile::Explicit(good), std::iter::empty()).unwrap();
+        assert_eq!(s.requester.name, "Grace Hopper");
+
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "[requester\nname = 1\n").unwrap();
+        let err = Settings::load_with_env(LocalFile::Explicit(bad), std::iter::empty())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bad.toml"), "{err}");
+
+        let unknown = dir.path().join("unknown.toml");
+        std::fs::write(&unknown, "[database]\nurll = \"x\"\n").unwrap();
+        let err = Settings::load_with_env(LocalFile::Explicit(unknown), std::iter::empty())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("urll"), "{err}");
+
+        let missing = Settings::load_with_env(
+            LocalFile::Explicit(dir.path().join("nope.toml")),
+            std::iter::empty(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(missing.contains("nope.toml"), "{missing}");
+    }
+}

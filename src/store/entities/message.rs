@@ -1,0 +1,33 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "messages")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub request_id: Option<i32>,
+    pub direction: String,
+    pub kind: String,
+    pub state: String,
+    #[sea_orm(unique)]
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub from_addr: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub body: String,
+    pub raw_path: Option<String>,
+    pub attempts: i32,
+    pub next_attempt_at: Option<DateTimeUtc>,
+    pub lease_until: Option<DateTimeUtc>,
+    pub last_error: Option<String>,
+    pub server_reply: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub sent_at: Option<DateTimeUtc>,
+    pub received_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

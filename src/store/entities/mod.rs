@@ -1,0 +1,9 @@
+//! sea-orm entities, one file per table, in the shape `sea-orm-cli generate entity` emits.
+//! Hand-written queries live beside this folder, never in it.
+
+pub mod authority;
+pub mod campaign;
+pub mod event;
+pub mod message;
+pub mod request;
+pub mod twinning;

@@ -1,0 +1,26 @@
+//! Persistence: the sea-orm entities (generated shape, in `entities/`) and the hand-written
+//! queries the rest of the program needs, one file per table or concern.
+
+pub mod authorities;
+pub mod campaigns;
+mod db;
+pub mod entities;
+pub mod events;
+pub mod requests;
+pub mod twinnings;
+
+pub use db::{connect, migrate, migration_status, DbKind, MigrationInfo};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

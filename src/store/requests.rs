@@ -1,0 +1,296 @@
+//! Queries on `requests`.
+
+use super::entities::{
+    authority, campaign,
+    request::{self, Entity as Request},
+    twinning,
+};
+use super::{events, StoreError, StoreResult};
+use crate::domain::{Reference, RequestState};
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use std::collections::HashMap;
+
+pub use request::Model as RequestModel;
+
+/// What the caller knows before a reference is allocated; the letter is rendered once the
+/// reference is known, because the reference and reply address appear in it.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub authority_id: i32,
+    pub campaign_id: Option<i32>,
+    pub twinning_id: Option<i32>,
+    pub template: String,
+    pub regime: String,
+    pub state: RequestState,
+    pub subject: String,
+    pub body: String,
+    pub reply_to: String,
+    pub to_address: Option<String>,
+    pub vars: serde_json::Value,
+}
+
+/// The next free reference for `year`, e.g. `foi-2026-0043` after `foi-2026-0042`.
+pub async fn next_reference(db: &impl ConnectionTrait, year: i32) -> StoreResult<Reference> {
+    let prefix = format!("{}-{year:04}-", crate::domain::reference_prefix());
+    let existing: Vec<String> = Request::find()
+        .select_only()
+        .column(request::Column::Reference)
+        .filter(request::Column::Reference.starts_with(&prefix))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let max = existing
+        .iter()
+        .filter_map(|r| Reference::parse(r).ok())
+        .map(|r| r.number())
+        .max()
+        .unwrap_or(0);
+    Ok(Reference::new(year, max + 1))
+}
+
+/// Allocates a reference, builds the request for it and inserts it with a `created` event.
+/// Another writer may take the same number between our read and our insert; the unique
+/// constraint catches that inside a savepoint and we try the next number.
+pub async fn insert<C, F, E>(
+    db: &C,
+    now: DateTime<Utc>,
+    actor: &str,
+    mut build: F,
+) -> Result<RequestModel, E>
+where
+    C: ConnectionTrait + TransactionTrait,
+    F: FnMut(&Reference) -> Result<NewRequest, E>,
+    E: From<StoreError>,
+{
+    let mut last_err = None;
+    for _ in 0..8 {
+        let reference = next_reference(db, now.year()).await?;
+        let new = build(&reference)?;
+        let sp = db.begin().await.map_err(StoreError::from)?;
+        let result = request::ActiveModel {
+            reference: Set(reference.to_string()),
+            authority_id: Set(new.authority_id),
+            campaign_id: Set(new.campaign_id),
+            twinning_id: Set(new.twinning_id),
+            template: Set(new.template.clone()),
+            regime: Set(new.regime.clone()),
+            state: Set(new.state.to_string()),
+            subject: Set(new.subject.clone()),
+            body: Set(new.body.clone()),
+            reply_to: Set(new.reply_to.clone()),
+            to_address: Set(new.to_address.clone()),
+            vars: Set(new.vars.to_string()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            sent_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&sp)
+        .await;
+        match result {
+            Ok(model) => {
+                events::record(
+                    &sp,
+                    model.id,
+                    now,
+                    new.state.as_str(),
+                    format!(
+                        "{} request {} created from template {}",
+                        new.state, model.reference, new.template
+                    ),
+                    actor,
+                    None,
+                )
+                .await?;
+                sp.commit().await.map_err(StoreError::from)?;
+                return Ok(model);
+            }
+            Err(e) => {
+                sp.rollback().await.map_err(StoreError::from)?;
+                if !is_unique_violation(&e) {
+                    return Err(StoreError::from(e).into());
+                }
+                if exists_in_campaign(db, &new).await? {
+                    return Err(E::from(StoreError::Conflict(format!(
+                        "the campaign already holds a {} request for this authority and link",
+                        new.template
+                    ))));
+                }
+                last_err = Some(e);
+            }
+        }
+    }
+    Err(StoreError::Conflict(format!(
+        "could not allocate a free reference: {}",
+        last_err.map(|e| e.to_string()).unwrap_or_default()
+    ))
+    .into())
+}
+
+fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+async fn exists_in_campaign(db: &impl ConnectionTrait, new: &NewRequest) -> StoreResult<bool> {
+    let Some(campaign_id) = new.campaign_id else {
+        return Ok(false);
+    };
+    campaign_holds(
+        db,
+        campaign_id,
+        new.authority_id,
+        new.twinning_id,
+        &new.template,
+    )
+    .await
+}
+
+/// Whether the campaign already has a request for this authority, link and template.
+pub async fn campaign_holds(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    authority_id: i32,
+    twinning_id: Option<i32>,
+    template: &str,
+) -> StoreResult<bool> {
+    let mut q = Request::find()
+        .filter(request::Column::CampaignId.eq(campaign_id))
+        .filter(request::Column::AuthorityId.eq(authority_id))
+        .filter(request::Column::Template.eq(template));
+    q = match twinning_id {
+        Some(t) => q.filter(request::Column::TwinningId.eq(t)),
+        None => q.filter(request::Column::TwinningId.is_null()),
+    };
+    Ok(q.one(db).await?.is_some())
+}
+
+pub async fn find_by_reference(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> StoreResult<Option<RequestModel>> {
+    Ok(Request::find()
+        .filter(request::Column::Reference.eq(reference.trim().to_ascii_lowercase()))
+        .one(db)
+        .await?)
+}
+
+pub async fn get_by_reference(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> StoreResult<RequestModel> {
+    find_by_reference(db, reference).await?.ok_or_else(|| {
+        StoreError::NotFound(format!(
+            "no request with the reference '{reference}' (see `foi requests list`)"
+        ))
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub state: Option<RequestState>,
+    pub authority_slug: Option<String>,
+    pub campaign: Option<String>,
+}
+
+/// A request with the names a person needs to read it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RequestRow {
+    pub reference: String,
+    pub state: String,
+    pub regime: String,
+    pub authority: String,
+    pub authority_name: String,
+    pub campaign: Option<String>,
+    pub twinning_id: Option<i32>,
+    pub partner_city: Option<String>,
+    pub template: String,
+    pub subject: String,
+    pub to_address: Option<String>,
+    pub reply_to: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &RequestFilter,
+) -> StoreResult<Vec<RequestRow>> {
+    let mut q = Request::find().order_by_asc(request::Column::Id);
+    if let Some(state) = filter.state {
+        q = q.filter(request::Column::State.eq(state.as_str()));
+    }
+    if let Some(slug) = &filter.authority_slug {
+        let a = super::authorities::get_by_slug(db, slug).await?;
+        q = q.filter(request::Column::AuthorityId.eq(a.id));
+    }
+    if let Some(name) = &filter.campaign {
+        let c = super::campaigns::find(db, name)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("no campaign named '{name}'")))?;
+        q = q.filter(request::Column::CampaignId.eq(c.id));
+    }
+    let requests = q.all(db).await?;
+    rows_for(db, requests).await
+}
+
+pub async fn rows_for(
+    db: &impl ConnectionTrait,
+    requests: Vec<RequestModel>,
+) -> StoreResult<Vec<RequestRow>> {
+    let ids = |f: fn(&RequestModel) -> Option<i32>| -> Vec<i32> {
+        let mut v: Vec<i32> = requests.iter().filter_map(f).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let authorities: HashMap<i32, authority::Model> = authority::Entity::find()
+        .filter(authority::Column::Id.is_in(ids(|r| Some(r.authority_id))))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let campaigns: HashMap<i32, String> = campaign::Entity::find()
+        .filter(campaign::Column::Id.is_in(ids(|r| r.campaign_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let twinnings: HashMap<i32, String> = twinning::Entity::find()
+        .filter(twinning::Column::Id.is_in(ids(|r| r.twinning_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.partner_city))
+        .collect();
+    Ok(requests
+        .into_iter()
+        .map(|r| {
+            let a = authorities.get(&r.authority_id);
+            RequestRow {
+                authority: a.map(|a| a.slug.clone()).unwrap_or_default(),
+                authority_name: a.map(|a| a.name.clone()).unwrap_or_default(),
+                campaign: r.campaign_id.and_then(|c| campaigns.get(&c).cloned()),
+                partner_city: r.twinning_id.and_then(|t| twinnings.get(&t).cloned()),
+                twinning_id: r.twinning_id,
+                reference: r.reference,
+                state: r.state,
+                regime: r.regime,
+                template: r.template,
+                subject: r.subject,
+                to_address: r.to_address,
+                reply_to: r.reply_to,
+                created_at: r.created_at,
+                sent_at: r.sent_at,
+            }
+        })
+        .collect())
+}

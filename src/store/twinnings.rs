@@ -1,0 +1,124 @@
+//! Queries on `twinnings`.
+
+use super::entities::{
+    authority,
+    twinning::{self, Entity as Twinning},
+};
+use super::{authorities, StoreError, StoreResult};
+use crate::domain::TwinningStatus;
+use crate::import::TwinningRow;
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+
+pub use twinning::Model as TwinningModel;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct TwinningImportSummary {
+    pub authorities_created: usize,
+    pub links_created: usize,
+    pub links_updated: usize,
+    pub links_unchanged: usize,
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> StoreResult<TwinningModel> {
+    Twinning::find_by_id(id).one(db).await?.ok_or_else(|| {
+        StoreError::NotFound(format!(
+            "no twinning link with id {id} (see `foi twinnings list`)"
+        ))
+    })
+}
+
+/// Links with their authority, optionally filtered by link status and authority tag.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    status: Option<TwinningStatus>,
+    tag: Option<&str>,
+) -> StoreResult<Vec<(TwinningModel, authority::Model)>> {
+    let mut q = Twinning::find()
+        .find_also_related(authority::Entity)
+        .order_by_asc(authority::Column::Slug)
+        .order_by_asc(twinning::Column::PartnerCity);
+    if let Some(s) = status {
+        q = q.filter(twinning::Column::Status.eq(s.as_str()));
+    }
+    if let Some(tag) = tag {
+        q = q.filter(
+            authority::Column::Tags.contains(format!(",{},", tag.trim().to_ascii_lowercase())),
+        );
+    }
+    Ok(q.all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(t, a)| a.map(|a| (t, a)))
+        .collect())
+}
+
+pub async fn for_authority(
+    db: &impl ConnectionTrait,
+    authority_id: i32,
+) -> StoreResult<Vec<TwinningModel>> {
+    Ok(Twinning::find()
+        .filter(twinning::Column::AuthorityId.eq(authority_id))
+        .order_by_asc(twinning::Column::PartnerCity)
+        .all(db)
+        .await?)
+}
+
+/// Upserts every row, keyed by (authority, partner city), in one transaction.
+pub async fn import_rows<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    rows: &[TwinningRow],
+) -> StoreResult<TwinningImportSummary> {
+    let txn = db.begin().await?;
+    let mut s = TwinningImportSummary::default();
+    let now = Utc::now();
+    for row in rows {
+        let (authority, created) =
+            authorities::ensure(&txn, &row.authority_slug, &row.authority_name, row.nation).await?;
+        if created {
+            s.authorities_created += 1;
+        }
+        let existing = Twinning::find()
+            .filter(twinning::Column::AuthorityId.eq(authority.id))
+            .filter(twinning::Column::PartnerCity.eq(row.partner_city.as_str()))
+            .one(&txn)
+            .await?;
+        let mut am = match &existing {
+            Some(m) => m.clone().into(),
+            None => twinning::ActiveModel {
+                authority_id: Set(authority.id),
+                partner_city: Set(row.partner_city.clone()),
+                created_at: Set(now),
+                ..Default::default()
+            },
+        };
+        // set_if_not_equals keeps an unchanged row unchanged, so a re-import reports it as such.
+        am.uk_place.set_if_not_equals(row.uk_place.clone());
+        am.partner_province
+            .set_if_not_equals(row.partner_province.clone());
+        am.relationship.set_if_not_equals(row.relationship.clone());
+        am.since_year.set_if_not_equals(row.since_year);
+        am.status.set_if_not_equals(row.status.to_string());
+        am.ended_year.set_if_not_equals(row.ended_year);
+        am.source.set_if_not_equals(row.source.clone());
+        am.notes.set_if_not_equals(row.notes.clone());
+        match existing {
+            None => {
+                am.updated_at = Set(now);
+                am.insert(&txn).await?;
+                s.links_created += 1;
+            }
+            Some(_) if am.is_changed() => {
+                am.updated_at = Set(now);
+                am.update(&txn).await?;
+                s.links_updated += 1;
+            }
+            Some(_) => s.links_unchanged += 1,
+        }
+    }
+    txn.commit().await?;
+    Ok(s)
+}

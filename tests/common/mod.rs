@@ -1,0 +1,168 @@
+//! Per-test databases: a fresh SQLite file, or a fresh PostgreSQL database created for the
+//! test and dropped after it, so tests never see each other's rows.
+#![allow(dead_code)]
+
+use foi::settings::Settings;
+use foi::Application;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub fn pg_admin_url() -> String {
+    std::env::var("FOI_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("foi.db").display());
+        TestDb {
+            url,
+            dir,
+            pg_name: None,
+        }
+    }
+
+    pub async fn postgres() -> Self {
+        let name = format!(
+            "foi_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            chrono::Utc::now().timestamp_micros() % 1_000_000_000
+        );
+        let admin = Database::connect(pg_admin_url())
+            .await
+            .expect("PostgreSQL must be running on 127.0.0.1:5432 (see .ci/run)");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .unwrap();
+        admin.close().await.ok();
+        let base = pg_admin_url();
+        let url = match base.rfind('/') {
+            Some(i) => format!("{}/{name}", &base[..i]),
+            None => panic!("bad FOI_TEST_PG_URL"),
+        };
+        TestDb {
+            url,
+            dir: tempfile::tempdir().unwrap(),
+            pg_name: Some(name),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg_name.is_some()
+    }
+
+    /// Defaults pointing at this database, the repository's templates and a private data dir.
+    pub fn settings(&self) -> Settings {
+        let mut s = Settings::defaults();
+        s.database.url = self.url.clone();
+        s.paths.templates_dir = repo_path("letter-templates");
+        s.paths.data_dir = self.dir.path().join("var");
+        s
+    }
+
+    pub async fn app(&self) -> Application {
+        Application::build(self.settings()).await.unwrap()
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        foi::app::connect_and_migrate(&self.settings())
+            .await
+            .unwrap()
+    }
+
+    /// Environment for running the `foi` binary against this database.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("FOI__DATABASE__URL".into(), self.url.clone()),
+            (
+                "FOI__PATHS__TEMPLATES_DIR".into(),
+                repo_path("letter-templates").display().to_string(),
+            ),
+            (
+                "FOI__PATHS__DATA_DIR".into(),
+                self.dir.path().join("var").display().to_string(),
+            ),
+        ]
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop runs outside any async context we can rely on, so use a private runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(pg_admin_url()).await {
+                    let _ = admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Declares each named `async fn NAME(db: TestDb)` as two tests, `NAME::sqlite` and
+/// `NAME::postgres`, so every database test runs on both back ends.
+#[macro_export]
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::common::TestDb::sqlite().await).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::common::TestDb::postgres().await).await
+                }
+            }
+        )*
+    };
+}
+
+/// Runs the built `foi` binary in the test's own folder against its database.
+pub fn foi(db: &TestDb, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+        .args(args)
+        .current_dir(db.dir.path())
+        .envs(db.env())
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap()
+}
+
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

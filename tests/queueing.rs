@@ -1,0 +1,380 @@
+//! Queueing requests from templates: one at a time and per campaign, on SQLite and PostgreSQL.
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use common::TestDb;
+use foi::domain::{EmailAddress, TwinningStatus};
+use foi::queue::{QueueError, Queuer};
+use foi::store::{authorities, events, requests, twinnings};
+use std::collections::BTreeMap;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0).unwrap()
+}
+
+async fn link_id(conn: &sea_orm::DatabaseConnection, slug: &str, partner: &str) -> i32 {
+    twinnings::list(conn, None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(t, a)| a.slug == slug && t.partner_city == partner)
+        .unwrap()
+        .0
+        .id
+}
+
+async fn queues_one_request_with_a_rendered_letter(db: TestDb) {
+    let app = db.app().await;
+    foi::seed::run(&app.db).await.unwrap();
+    let q = Queuer {
+        settings: &app.settings,
+        letters: &app.letters,
+        now: now(),
+        actor: "test",
+    };
+    let link = link_id(&app.db, "sheffield-city-council", "Chengdu").await;
+    let vars = BTreeMap::from([("since".to_string(), "2015-01-01".to_string())]);
+    let letter = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "sheffield-city-council",
+            Some(link),
+            &vars,
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(letter.reference, "foi-2026-0001");
+    assert_eq!(letter.to, "foi@sheffield.gov.uk");
+    assert_eq!(letter.reply_to, "foi+foi-2026-0001@reply.foi.invalid");
+    assert!(
+        letter.subject.contains("foi-2026-0001"),
+        "{}",
+        letter.subject
+    );
+    assert!(letter.body.contains("Chengdu"));
+    assert!(letter.body.contains("Freedom of Information Act 2000"));
+    assert!(letter.body.contains(&app.settings.requester.name));
+    assert!(
+        !letter.body.contains("{{"),
+        "unrendered handlebars in {}",
+        letter.body
+    );
+
+    let stored = requests::get_by_reference(&app.db, "foi-2026-0001")
+        .await
+        .unwrap();
+    assert_eq!(stored.state, "queued");
+    assert_eq!(stored.body, letter.body);
+    assert_eq!(stored.twinning_id, Some(link));
+    assert_eq!(stored.regime, "FOIA");
+    let timeline = events::timeline(&app.db, stored.id).await.unwrap();
+    assert_eq!(timeline.len(), 1);
+    assert_eq!(timeline[0].kind, "queued");
+
+    // The next one gets the next number.
+    let second = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "sheffield-city-council",
+            Some(link),
+            &vars,
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.reference, "foi-2026-0002");
+}
+
+async fn scottish_letters_cite_foisa(db: TestDb) {
+    let app = db.app().await;
+    foi::seed::run(&app.db).await.unwrap();
+    let email = EmailAddress::parse("foi@glasgow.example.org").unwrap();
+    authorities::set_email(&app.db, "glasgow-city-council", &email, "test")
+        .await
+        .unwrap();
+    let q = Queuer {
+        settings: &app.settings,
+        letters: &app.letters,
+        now: now(),
+        actor: "test",
+    };
+    let link = link_id(&app.db, "glasgow-city-council", "Dalian").await;
+    let letter = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "glasgow-city-council",
+            Some(link),
+            &BTreeMap::new(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(
+        letter
+            .body
+            .contains("Freedom of Information (Scotland) Act 2002"),
+        "{}",
+        letter.body
+    );
+    assert!(
+        !letter.body.contains("Freedom of Information Act 2000"),
+        "{}",
+        letter.body
+    );
+}
+
+async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
+    let app = db.app().await;
+    foi::seed::run(&app.db).await.unwrap();
+    let q = Queuer {
+        settings: &app.settings,
+        letters: &app.letters,
+        now: now(),
+        actor: "test",
+    };
+    let none = BTreeMap::new();
+
+    let err = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "atlantis-council",
+            None,
+            &none,
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no authority with the slug 'atlantis-council'"),
+        "{err}"
+    );
+
+    // The main letter needs a twinning link: the error says which variable and how to supply it.
+    let err = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "sheffield-city-council",
+            None,
+            &none,
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, QueueError::Letter(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("twinning.partner_city") && err.to_string().contains("--twinning"),
+        "{err}"
+    );
+
+    let err = q
+        .queue_one(
+            &app.db,
+            "no-such-letter",
+            "sheffield-city-council",
+            None,
+            &none,
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no letter template named 'no-such-letter'"),
+        "{err}"
+    );
+
+    // A link of another authority.
+    let leeds_link = link_id(&app.db, "leeds-city-council", "Hangzhou").await;
+    let err = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "sheffield-city-council",
+            Some(leeds_link),
+            &none,
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("does not belong to sheffield-city-council"),
+        "{err}"
+    );
+
+    // No FOI address known.
+    let b_link = link_id(&app.db, "birmingham-city-council", "Nanjing").await;
+    let err = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "birmingham-city-council",
+            Some(b_link),
+            &none,
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("set-email"), "{err}");
+
+    // A dry run renders but stores nothing.
+    let link = link_id(&app.db, "sheffield-city-council", "Chengdu").await;
+    let preview = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "sheffield-city-council",
+            Some(link),
+            &none,
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(!preview.stored);
+    assert!(preview.body.contains("Chengdu"));
+
+    assert!(requests::list(&app.db, &Default::default())
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn a_campaign_queues_each_link_once(db: TestDb) {
+    let app = db.app().await;
+    foi::seed::run(&app.db).await.unwrap();
+    let q = Queuer {
+        settings: &app.settings,
+        letters: &app.letters,
+        now: now(),
+        actor: "test",
+    };
+    let none = BTreeMap::new();
+
+    let dry = q
+        .queue_campaign(
+            &app.db,
+            "twinning-2026",
+            "twinning-agreement",
+            Some(TwinningStatus::Active),
+            None,
+            &none,
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(requests::list(&app.db, &Default::default())
+        .await
+        .unwrap()
+        .is_empty());
+
+    let first = q
+        .queue_campaign(
+            &app.db,
+            "twinning-2026",
+            "twinning-agreement",
+            Some(TwinningStatus::Active),
+            None,
+            &none,
+            false,
+        )
+        .await
+        .unwrap();
+    // Active links whose authority has a known FOI address: Nottingham, Sheffield (Chengdu),
+    // Liverpool (Shanghai), Manchester, Sunderland.
+    let mut queued: Vec<(String, String)> = first
+        .queued
+        .iter()
+        .map(|l| (l.authority.clone(), l.partner_city.clone().unwrap()))
+        .collect();
+    queued.sort();
+    assert_eq!(
+        queued,
+        vec![
+            ("liverpool-city-council".to_string(), "Shanghai".to_string()),
+            ("manchester-city-council".to_string(), "Wuhan".to_string()),
+            ("nottingham-city-council".to_string(), "Ningbo".to_string()),
+            ("sheffield-city-council".to_string(), "Chengdu".to_string()),
+            ("sunderland-city-council".to_string(), "Harbin".to_string()),
+        ]
+    );
+    assert_eq!(dry.queued.len(), first.queued.len());
+    assert!(first
+        .no_address
+        .iter()
+        .any(|(s, _)| s == "birmingham-city-council"));
+    assert!(first
+        .no_address
+        .iter()
+        .all(|(s, _)| s != "nottingham-city-council"));
+    let refs: std::collections::HashSet<_> =
+        first.queued.iter().map(|l| l.reference.clone()).collect();
+    assert_eq!(refs.len(), 5, "references are unique");
+
+    // Running it again queues nothing new.
+    let second = q
+        .queue_campaign(
+            &app.db,
+            "twinning-2026",
+            "twinning-agreement",
+            Some(TwinningStatus::Active),
+            None,
+            &none,
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(second.queued.is_empty());
+    assert_eq!(second.already_held.len(), 5);
+
+    // Once Birmingham has an address, a re-run adds just its three links.
+    let email = EmailAddress::parse("foi@birmingham.example.org").unwrap();
+    authorities::set_email(&app.db, "birmingham-city-council", &email, "test")
+        .await
+        .unwrap();
+    let third = q
+        .queue_campaign(
+            &app.db,
+            "twinning-2026",
+            "twinning-agreement",
+            Some(TwinningStatus::Active),
+            None,
+            &none,
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(third.queued.len(), 3);
+    assert!(third
+        .queued
+        .iter()
+        .all(|l| l.authority == "birmingham-city-council"));
+
+    let listed = requests::list(
+        &app.db,
+        &requests::RequestFilter {
+            campaign: Some("twinning-2026".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed.len(), 8);
+    assert!(listed
+        .iter()
+        .all(|r| r.state == "queued" && r.campaign.as_deref() == Some("twinning-2026")));
+}
+
+db_tests!(
+    queues_one_request_with_a_rendered_letter,
+    scottish_letters_cite_foisa,
+    bad_queue_requests_are_refused_and_store_nothing,
+    a_campaign_queues_each_link_once,
+);
