@@ -7,7 +7,11 @@ use common::{foi, stderr, stdout, TestDb};
 async fn seed_list_queue_and_show(db: TestDb) {
     let out = foi(&db, &["seed"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("40 twinning links created"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("40 twinning links created"),
+        "{}",
+        stdout(&out)
+    );
 
     let out = foi(&db, &["authorities", "list", "--json"]);
     assert_eq!(out.status.code(), Some(0));
@@ -16,12 +20,27 @@ async fn seed_list_queue_and_show(db: TestDb) {
 
     let out = foi(&db, &["twinnings", "list", "--status", "ended", "--json"]);
     let ended: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(ended.as_array().unwrap().iter().all(|t| t["status"] == "ended"));
+    assert!(ended
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["status"] == "ended"));
     assert_eq!(ended.as_array().unwrap().len(), 7);
 
     let out = foi(
         &db,
-        &["--now", "2026-03-02T07:00:00Z", "queue", "--campaign", "spring", "--template", "twinning-agreement", "--all-twinned", "--status", "active"],
+        &[
+            "--now",
+            "2026-03-02T07:00:00Z",
+            "queue",
+            "--campaign",
+            "spring",
+            "--template",
+            "twinning-agreement",
+            "--all-twinned",
+            "--status",
+            "active",
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
@@ -31,9 +50,24 @@ async fn seed_list_queue_and_show(db: TestDb) {
 
     let again = foi(
         &db,
-        &["--now", "2026-03-02T07:00:00Z", "queue", "--campaign", "spring", "--template", "twinning-agreement", "--all-twinned", "--status", "active"],
+        &[
+            "--now",
+            "2026-03-02T07:00:00Z",
+            "queue",
+            "--campaign",
+            "spring",
+            "--template",
+            "twinning-agreement",
+            "--all-twinned",
+            "--status",
+            "active",
+        ],
     );
-    assert!(stdout(&again).contains("queued 0 request(s)"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("queued 0 request(s)"),
+        "{}",
+        stdout(&again)
+    );
 
     let out = foi(&db, &["requests", "list", "--campaign", "spring", "--json"]);
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -44,19 +78,43 @@ async fn seed_list_queue_and_show(db: TestDb) {
     let out = foi(&db, &["requests", "show", &reference]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("[queued]") && text.contains("timeline:") && text.contains("Yours faithfully"), "{text}");
-    assert!(text.contains("created:   2026-03-02 07:00 UTC"), "--now sets the clock: {text}");
+    assert!(
+        text.contains("[queued]")
+            && text.contains("timeline:")
+            && text.contains("Yours faithfully"),
+        "{text}"
+    );
+    assert!(
+        text.contains("created:   2026-03-02 07:00 UTC"),
+        "--now sets the clock: {text}"
+    );
 }
 
 async fn errors_exit_1_with_a_clear_message(db: TestDb) {
     foi(&db, &["seed"]);
     let out = foi(&db, &["authorities", "show", "atlantis"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no authority with the slug 'atlantis'"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no authority with the slug 'atlantis'"),
+        "{}",
+        stderr(&out)
+    );
 
-    let out = foi(&db, &["authorities", "set-email", "leeds-city-council", "not an address"]);
+    let out = foi(
+        &db,
+        &[
+            "authorities",
+            "set-email",
+            "leeds-city-council",
+            "not an address",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("is not an email address"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not an email address"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = foi(&db, &["requests", "show", "foi-2026-9999"]);
     assert_eq!(out.status.code(), Some(1));
@@ -65,19 +123,47 @@ async fn errors_exit_1_with_a_clear_message(db: TestDb) {
     std::fs::write(&csv, "name,nation,foi_email\nA,England,\nB,England,x@\n").unwrap();
     let out = foi(&db, &["authorities", "import", csv.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("bad.csv:line 3, field foi_email"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("bad.csv:line 3, field foi_email"),
+        "{}",
+        stderr(&out)
+    );
 
-    let out = foi(&db, &["queue", "--template", "twinning-agreement", "--authority", "sheffield-city-council"]);
+    let out = foi(
+        &db,
+        &[
+            "queue",
+            "--template",
+            "twinning-agreement",
+            "--authority",
+            "sheffield-city-council",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("twinning.partner_city"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("twinning.partner_city"),
+        "{}",
+        stderr(&out)
+    );
     let out = foi(&db, &["requests", "list", "--json"]);
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(), serde_json::json!([]));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        serde_json::json!([])
+    );
 }
 
 async fn misuse_exits_2(db: TestDb) {
     for args in [
         vec!["queue", "--template", "twinning-agreement"],
-        vec!["queue", "--template", "x", "--authority", "a", "--var", "novalue"],
+        vec![
+            "queue",
+            "--template",
+            "x",
+            "--authority",
+            "a",
+            "--var",
+            "novalue",
+        ],
         vec!["requests", "list", "--state", "lost"],
         vec!["--now", "yesterday", "requests", "list"],
         vec!["frobnicate"],
@@ -100,9 +186,16 @@ async fn bad_configuration_names_the_key(db: TestDb) {
 
     let local = db.dir.path().join("local.toml");
     std::fs::write(&local, "[mail]\nreply_domain = \"not a domain\"\n").unwrap();
-    let out = foi(&db, &["--config", local.to_str().unwrap(), "authorities", "list"]);
+    let out = foi(
+        &db,
+        &["--config", local.to_str().unwrap(), "authorities", "list"],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("mail.reply_domain"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("mail.reply_domain"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 async fn a_broken_template_stops_queueing_with_file_and_line(db: TestDb) {
@@ -121,19 +214,31 @@ async fn a_broken_template_stops_queueing_with_file_and_line(db: TestDb) {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("bad.hbs:6") && stderr(&out).contains("authority.postcode"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("bad.hbs:6") && stderr(&out).contains("authority.postcode"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 async fn db_status_and_migrate(db: TestDb) {
     let out = foi(&db, &["db", "status", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(status.as_array().unwrap().iter().all(|m| m["applied"] == false));
+    assert!(status
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["applied"] == false));
     let out = foi(&db, &["db", "migrate"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = foi(&db, &["db", "status", "--json"]);
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(status.as_array().unwrap().iter().all(|m| m["applied"] == true));
+    assert!(status
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["applied"] == true));
 }
 
 db_tests!(

@@ -20,7 +20,12 @@ fn authority(regime: Regime) -> AuthorityModel {
         id: 1,
         slug: "perth-and-kinross-council".into(),
         name: "Perth & Kinross Council".into(),
-        nation: if regime.is_scottish() { "Scotland" } else { "England" }.into(),
+        nation: if regime.is_scottish() {
+            "Scotland"
+        } else {
+            "England"
+        }
+        .into(),
         regime: regime.as_str().into(),
         foi_email: Some("foi@example.org".into()),
         foi_email_source: None,
@@ -51,7 +56,12 @@ fn link() -> TwinningModel {
     }
 }
 
-fn render(reg: &LetterRegistry, name: &str, regime: Regime, request: &LetterRequest) -> foi::letters::Rendered {
+fn render(
+    reg: &LetterRegistry,
+    name: &str,
+    regime: Regime,
+    request: &LetterRequest,
+) -> foi::letters::Rendered {
     let settings = Settings::defaults();
     let a = authority(regime);
     let t = link();
@@ -65,7 +75,8 @@ fn render(reg: &LetterRegistry, name: &str, regime: Regime, request: &LetterRequ
         today: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
         vars: &vars,
     };
-    reg.render(name, &ctx.to_json()).unwrap_or_else(|e| panic!("{name} {regime}: {e}"))
+    reg.render(name, &ctx.to_json())
+        .unwrap_or_else(|e| panic!("{name} {regime}: {e}"))
 }
 
 fn follow_up() -> LetterRequest {
@@ -85,26 +96,68 @@ fn follow_up() -> LetterRequest {
 fn every_letter_cites_the_law_of_its_regime() {
     let reg = registry();
     for regime in [Regime::Foia, Regime::Foisa, Regime::Eir, Regime::Eisr] {
-        let first = LetterRequest { subject: String::new(), sent_on: None, due: None, ..follow_up() };
+        let first = LetterRequest {
+            subject: String::new(),
+            sent_on: None,
+            due: None,
+            ..follow_up()
+        };
         let main = render(&reg, "twinning-agreement", regime, &first);
-        assert!(main.body.contains(regime.act_name()), "{regime}: {}", main.body);
-        assert!(main.body.contains("Haikou") && main.body.contains("Perth & Kinross Council"), "no escaping: {}", main.body);
+        assert!(
+            main.body.contains(regime.act_name()),
+            "{regime}: {}",
+            main.body
+        );
+        assert!(
+            main.body.contains("Haikou") && main.body.contains("Perth & Kinross Council"),
+            "no escaping: {}",
+            main.body
+        );
         assert!(main.subject.contains("foi-2026-0042"));
-        for name in ["twinning-agreement", "overdue-reminder", "internal-review", "regulator-complaint"] {
+        for name in [
+            "twinning-agreement",
+            "overdue-reminder",
+            "internal-review",
+            "regulator-complaint",
+        ] {
             let r = render(&reg, name, regime, &follow_up());
-            assert!(!r.body.contains("{{") && !r.body.contains("&amp;"), "{name} {regime}: {}", r.body);
+            assert!(
+                !r.body.contains("{{") && !r.body.contains("&amp;"),
+                "{name} {regime}: {}",
+                r.body
+            );
             assert!(r.subject.contains("foi-2026-0042"), "{name}: {}", r.subject);
-            assert!(r.body.contains("Campaign Requester"), "{name} is signed: {}", r.body);
+            assert!(
+                r.body.contains("Campaign Requester"),
+                "{name} is signed: {}",
+                r.body
+            );
         }
         let reminder = render(&reg, "overdue-reminder", regime, &follow_up());
         assert!(reminder.body.contains("30 March 2026"), "{}", reminder.body);
         let complaint = render(&reg, "regulator-complaint", regime, &follow_up());
         if regime.is_scottish() {
-            assert!(complaint.body.contains("Scottish Information Commissioner"), "{}", complaint.body);
-            assert!(!complaint.body.contains("Freedom of Information Act 2000"), "{}", complaint.body);
+            assert!(
+                complaint.body.contains("Scottish Information Commissioner"),
+                "{}",
+                complaint.body
+            );
+            assert!(
+                !complaint.body.contains("Freedom of Information Act 2000"),
+                "{}",
+                complaint.body
+            );
         } else {
-            assert!(complaint.body.contains("Information Commissioner"), "{}", complaint.body);
-            assert!(!complaint.body.contains("Scottish Information Commissioner"), "{}", complaint.body);
+            assert!(
+                complaint.body.contains("Information Commissioner"),
+                "{}",
+                complaint.body
+            );
+            assert!(
+                !complaint.body.contains("Scottish Information Commissioner"),
+                "{}",
+                complaint.body
+            );
         }
     }
 }
@@ -112,7 +165,11 @@ fn every_letter_cites_the_law_of_its_regime() {
 #[test]
 fn the_follow_ups_refuse_to_render_without_their_dates() {
     let reg = registry();
-    let bare = LetterRequest { due: None, sent_on: None, ..follow_up() };
+    let bare = LetterRequest {
+        due: None,
+        sent_on: None,
+        ..follow_up()
+    };
     let settings = Settings::defaults();
     let a = authority(Regime::Foia);
     let vars = BTreeMap::new();
@@ -125,7 +182,10 @@ fn the_follow_ups_refuse_to_render_without_their_dates() {
         today: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
         vars: &vars,
     };
-    let err = reg.render("overdue-reminder", &ctx.to_json()).unwrap_err().to_string();
+    let err = reg
+        .render("overdue-reminder", &ctx.to_json())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("request.due"), "{err}");
 }
 

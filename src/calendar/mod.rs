@@ -1,3 +1,32 @@
-//! Placeholder until the calendar module lands: only the regime type.
-mod regime;
+//! UK FOI/EIR deadline calendar: bank holidays, working days and the
+//! statutory clock. The legal specification is
+//! shared/spec/uk-foi-deadline-rules.md; comments cite its rows ("row a2").
+//!
+//! Everything here is pure: holiday data is embedded at build time or passed
+//! in by the caller, and no function reads files, the network or the clock.
+
+pub mod clock;
+pub mod division;
+pub mod easter;
+mod error;
+pub mod explain;
+pub mod holidays;
+pub mod import;
+pub mod index;
+pub mod months;
+pub mod regime;
+pub mod rules;
+
+pub use clock::{
+    compute, count_working_days, ClockError, ClockEvent, ClockEventKind, ClockSettings, Deadlines,
+    DisregardedPeriod, ReceiptRule,
+};
+pub use division::Division;
+pub use error::CalendarError;
+pub use explain::{explain, explain_clock, CountedDay, Explanation, SkippedDay};
+pub use holidays::{Holiday, HolidayCalendar, HolidaySource, OperatorHolidays};
+pub use import::{parse_govuk_json, parse_ics, ImportError};
+pub use index::{WorkingCalendar, RANGE_END, RANGE_START};
+pub use months::add_months;
 pub use regime::Regime;
+pub use rules::generate;

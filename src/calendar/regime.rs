@@ -1,16 +1,30 @@
+//! The four access-to-information regimes a council request can run under.
+
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+use serde::{Deserialize, Serialize};
+
+use super::CalendarError;
+
+/// Which statute governs a request. The regime decides the working-day
+/// calendar (spec section 2), the time limits and the regulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Regime {
+    /// Freedom of Information Act 2000 (England, Wales, NI, UK-wide bodies).
     Foia,
+    /// Freedom of Information (Scotland) Act 2002.
     Foisa,
+    /// Environmental Information Regulations 2004.
     Eir,
+    /// Environmental Information (Scotland) Regulations 2004.
     Eisr,
 }
 
 impl Regime {
+    pub const ALL: [Regime; 4] = [Regime::Foia, Regime::Foisa, Regime::Eir, Regime::Eisr];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Regime::Foia => "FOIA",
@@ -19,9 +33,13 @@ impl Regime {
             Regime::Eisr => "EISR",
         }
     }
+
+    /// Scottish regimes count only Scottish bank holidays (row b2, row c3);
+    /// the others count every UK division's (row a2, row c1).
     pub fn is_scottish(self) -> bool {
         matches!(self, Regime::Foisa | Regime::Eisr)
     }
+
     pub fn act_name(self) -> &'static str {
         match self {
             Regime::Foia => "Freedom of Information Act 2000",
@@ -30,6 +48,7 @@ impl Regime {
             Regime::Eisr => "Environmental Information (Scotland) Regulations 2004",
         }
     }
+
     pub fn regulator(self) -> &'static str {
         if self.is_scottish() {
             "Scottish Information Commissioner"
@@ -37,6 +56,7 @@ impl Regime {
             "Information Commissioner"
         }
     }
+
     pub fn regulator_short(self) -> &'static str {
         if self.is_scottish() {
             "SIC"
@@ -44,19 +64,26 @@ impl Regime {
             "ICO"
         }
     }
-}
 
-impl FromStr for Regime {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "foia" => Ok(Regime::Foia),
-            "foisa" => Ok(Regime::Foisa),
-            "eir" => Ok(Regime::Eir),
-            "eisr" => Ok(Regime::Eisr),
-            other => Err(format!(
-                "'{other}' is not a regime (foia, foisa, eir, eisr)"
-            )),
+    /// The provision defining "working day", quoted in skip reasons so a
+    /// reader can check the law behind each skipped day.
+    pub fn working_day_provision(self) -> &'static str {
+        match self {
+            Regime::Foia => "FOIA s.10(6)",
+            Regime::Foisa => "FOISA s.73",
+            Regime::Eir => "EIR reg 2(1)",
+            Regime::Eisr => "EISR reg 2",
+        }
+    }
+
+    /// The provision that disregards the fees-notice period (row f). The
+    /// EISR reference is by analogy with EIR reg 8 and is unverified.
+    pub fn fees_provision(self) -> &'static str {
+        match self {
+            Regime::Foia => "s.10(2)",
+            Regime::Foisa => "s.10(3)",
+            Regime::Eir => "reg 8",
+            Regime::Eisr => "reg 8",
         }
     }
 }
@@ -64,5 +91,58 @@ impl FromStr for Regime {
 impl fmt::Display for Regime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Regime {
+    type Err = CalendarError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "foia" => Ok(Regime::Foia),
+            "foisa" => Ok(Regime::Foisa),
+            "eir" => Ok(Regime::Eir),
+            "eisr" => Ok(Regime::Eisr),
+            _ => Err(CalendarError::UnknownRegime {
+                given: s.to_string(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_case_insensitively_and_round_trips() {
+        for r in Regime::ALL {
+            assert_eq!(r.as_str().parse::<Regime>().unwrap(), r);
+            assert_eq!(r.as_str().to_lowercase().parse::<Regime>().unwrap(), r);
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(json, format!("\"{}\"", r.as_str().to_lowercase()));
+            assert_eq!(serde_json::from_str::<Regime>(&json).unwrap(), r);
+        }
+    }
+
+    #[test]
+    fn unknown_regime_lists_valid_values() {
+        let err = "gdpr".parse::<Regime>().unwrap_err().to_string();
+        assert!(err.contains("\"gdpr\""), "{err}");
+        assert!(err.contains("foia, foisa, eir, eisr"), "{err}");
+    }
+
+    #[test]
+    fn regulators() {
+        assert_eq!(Regime::Foia.regulator_short(), "ICO");
+        assert_eq!(Regime::Eisr.regulator_short(), "SIC");
+        assert_eq!(
+            Regime::Foisa.regulator(),
+            "Scottish Information Commissioner"
+        );
+        assert_eq!(
+            Regime::Eir.act_name(),
+            "Environmental Information Regulations 2004"
+        );
     }
 }

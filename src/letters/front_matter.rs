@@ -85,12 +85,14 @@ pub fn parse(text: &str) -> Result<FrontMatter, (usize, String)> {
                     }
                 }
             }
-            other => return Err((
-                line_no,
-                format!(
+            other => {
+                return Err((
+                    line_no,
+                    format!(
                     "unknown header key '{other}' (known: subject, description, requires, kind)"
                 ),
-            )),
+                ))
+            }
         }
     }
     if !closed {
