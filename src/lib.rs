@@ -4,6 +4,7 @@
 pub mod app;
 pub mod calendar;
 pub mod cli;
+pub mod deadlines;
 pub mod domain;
 pub mod import;
 pub mod letters;

@@ -26,6 +26,33 @@ pub struct Settings {
     pub requester: RequesterSettings,
     pub mail: MailSettings,
     pub paths: PathSettings,
+    pub deadlines: DeadlineSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReceiptRuleSetting {
+    Statutory,
+    CodeOfPractice,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineSettings {
+    pub receipt_rule: ReceiptRuleSetting,
+    pub very_overdue_after_working_days: u32,
+}
+
+impl DeadlineSettings {
+    pub fn clock(&self) -> crate::calendar::ClockSettings {
+        crate::calendar::ClockSettings {
+            non_working_receipt: match self.receipt_rule {
+                ReceiptRuleSetting::Statutory => crate::calendar::ReceiptRule::Statutory,
+                ReceiptRuleSetting::CodeOfPractice => crate::calendar::ReceiptRule::CodeOfPractice,
+            },
+            very_overdue_after_working_days: self.very_overdue_after_working_days,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -150,6 +177,12 @@ impl Settings {
                 message: "must be at least 1".into(),
             });
         }
+        if !(1..=200).contains(&self.deadlines.very_overdue_after_working_days) {
+            return Err(SettingsError::Invalid {
+                key: "deadlines.very_overdue_after_working_days",
+                message: "must be between 1 and 200 working days".into(),
+            });
+        }
         if self.requester.name.trim().is_empty() {
             return Err(SettingsError::Invalid {
                 key: "requester.name",
@@ -257,6 +290,33 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("mail.reply_pattern"), "{err}");
+    }
+
+    #[test]
+    fn deadline_settings_are_checked() {
+        let s = Settings::load_with_env(
+            LocalFile::None,
+            env(&[("FOI__DEADLINES__RECEIPT_RULE", "code-of-practice")]),
+        )
+        .unwrap();
+        assert_eq!(s.deadlines.receipt_rule, ReceiptRuleSetting::CodeOfPractice);
+        let err = Settings::load_with_env(
+            LocalFile::None,
+            env(&[("FOI__DEADLINES__RECEIPT_RULE", "whenever")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("receipt_rule"), "{err}");
+        let err = Settings::load_with_env(
+            LocalFile::None,
+            env(&[("FOI__DEADLINES__VERY_OVERDUE_AFTER_WORKING_DAYS", "0")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("deadlines.very_overdue_after_working_days"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -28,6 +28,19 @@ pub enum ClockEventKind {
 }
 
 impl ClockEventKind {
+    pub const ALL: [ClockEventKind; 10] = [
+        ClockEventKind::Received,
+        ClockEventKind::ClarificationRequested,
+        ClockEventKind::ClarificationReceived,
+        ClockEventKind::FeesNoticeGiven,
+        ClockEventKind::FeeReceived,
+        ClockEventKind::PublicInterestExtension,
+        ClockEventKind::EirExtension,
+        ClockEventKind::ResponseReceived,
+        ClockEventKind::InternalReviewRequested,
+        ClockEventKind::ReviewOutcomeReceived,
+    ];
+
     /// The serde name, so error messages match what callers store.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,6 +55,20 @@ impl ClockEventKind {
             ClockEventKind::InternalReviewRequested => "internal_review_requested",
             ClockEventKind::ReviewOutcomeReceived => "review_outcome_received",
         }
+    }
+}
+
+impl std::str::FromStr for ClockEventKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim().to_ascii_lowercase().replace('-', "_");
+        ClockEventKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ClockEventKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!("'{s}' is not a clock event (one of: {})", names.join(", "))
+            })
     }
 }
 

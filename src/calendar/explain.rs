@@ -92,7 +92,22 @@ pub fn explain_clock(
     events: &[ClockEvent],
     settings: &ClockSettings,
 ) -> Result<Option<Explanation>, ClockError> {
-    let p = clock::plan(cal, regime, events, settings)?;
+    explain_clock_days(cal, regime, events, settings, None)
+}
+
+/// As `explain_clock`, counting `working_days` instead of the regime's period when given
+/// (the calculator's `--working-days`, for periods other than 20 or 40).
+pub fn explain_clock_days(
+    cal: &WorkingCalendar,
+    regime: Regime,
+    events: &[ClockEvent],
+    settings: &ClockSettings,
+    working_days: Option<u32>,
+) -> Result<Option<Explanation>, ClockError> {
+    let mut p = clock::plan(cal, regime, events, settings)?;
+    if let Some(n) = working_days {
+        p.working_days = n;
+    }
     let reached = count_working_days(
         cal,
         regime,

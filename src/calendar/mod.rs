@@ -23,7 +23,9 @@ pub use clock::{
 };
 pub use division::Division;
 pub use error::CalendarError;
-pub use explain::{explain, explain_clock, CountedDay, Explanation, SkippedDay};
+pub use explain::{
+    explain, explain_clock, explain_clock_days, CountedDay, Explanation, SkippedDay,
+};
 pub use holidays::{Holiday, HolidayCalendar, HolidaySource, OperatorHolidays};
 pub use import::{parse_govuk_json, parse_ics, ImportError};
 pub use index::{WorkingCalendar, RANGE_END, RANGE_START};

@@ -3,6 +3,8 @@
 
 mod authorities;
 mod db;
+mod deadline;
+mod holidays;
 mod output;
 mod queue;
 mod requests;
@@ -53,6 +55,11 @@ pub enum Command {
     /// Requests: list and show (the letter, the state and the timeline).
     #[command(subcommand)]
     Requests(requests::RequestsCommand),
+    /// Statutory deadline calculator (FOIA, FOISA, EIR, EISR) with the UK calendar.
+    Deadline(deadline::DeadlineArgs),
+    /// UK bank holidays: import corrections (GOV.UK JSON or iCalendar), list a year.
+    #[command(subcommand)]
+    Holidays(holidays::HolidaysCommand),
 }
 
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
@@ -109,5 +116,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Templates(c) => templates::run(&ctx, c).await,
         Command::Queue(a) => queue::run(&ctx, a).await,
         Command::Requests(c) => requests::run(&ctx, c).await,
+        Command::Deadline(a) => deadline::run(&ctx, a).await,
+        Command::Holidays(c) => holidays::run(&ctx, c).await,
     }
 }

@@ -1,6 +1,7 @@
 use super::{output, Ctx};
+use crate::calendar::ClockEventKind;
 use crate::domain::RequestState;
-use crate::store::{events, requests};
+use crate::store::{clock_events, events, requests};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -16,12 +17,30 @@ pub enum RequestsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show one request: the letter, its state and its timeline.
+    /// Show one request: the letter, its state, its deadlines and its timeline.
     Show {
         reference: String,
         #[arg(long)]
         json: bool,
     },
+    /// Record a statutory clock event by hand (e.g. a postal reply, or the date a council says
+    /// it received the request); the deadlines are recomputed.
+    Clock {
+        reference: String,
+        /// received, clarification_requested, clarification_received, fees_notice_given,
+        /// fee_received, public_interest_extension, eir_extension, response_received,
+        /// internal_review_requested, review_outcome_received
+        #[arg(value_parser = parse_kind)]
+        kind: ClockEventKind,
+        #[arg(value_parser = super::deadline::parse_date, value_name = "YYYY-MM-DD")]
+        date: chrono::NaiveDate,
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<ClockEventKind, String> {
+    s.parse()
 }
 
 pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
@@ -73,12 +92,23 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
         RequestsCommand::Show { reference, json } => {
             let model = requests::get_by_reference(&db, &reference).await?;
             let body = model.body.clone();
+            let deadlines = crate::deadlines::stored(&model);
             let id = model.id;
             let row = requests::rows_for(&db, vec![model]).await?.remove(0);
             let timeline = events::timeline(&db, id).await?;
+            let clock = clock_events::rows(&db, id).await?;
             if json {
                 let mut v = serde_json::to_value(&row)?;
                 v["body"] = body.into();
+                v["deadlines"] = serde_json::to_value(deadlines.as_ref())?;
+                v["clock"] = serde_json::to_value(
+                    clock
+                        .iter()
+                        .map(
+                            |c| serde_json::json!({"kind": c.kind, "date": c.date, "note": c.note}),
+                        )
+                        .collect::<Vec<_>>(),
+                )?;
                 v["timeline"] = serde_json::to_value(
                     timeline
                         .iter()
@@ -104,6 +134,40 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             println!("Reply-To: {}", row.reply_to);
             println!("Subject: {}\n", row.subject);
             print!("{body}");
+            if !clock.is_empty() {
+                println!("\nstatutory clock:");
+                for c in &clock {
+                    println!(
+                        "  {}  {}{}",
+                        c.date,
+                        c.kind,
+                        c.note
+                            .as_deref()
+                            .map(|n| format!(" ({n})"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            if let Some(d) = &deadlines {
+                println!("\ndeadlines:");
+                for (what, date) in [
+                    ("response due", d.response_due),
+                    ("refusal notice due", d.refusal_notice_due),
+                    ("very overdue from", d.very_overdue_from),
+                    ("unpaid fee lapses on", d.fee_lapses_on),
+                    ("last day to ask for a review", d.review_request_last_day),
+                    ("review due", d.review_due),
+                    ("review due at the latest", d.review_due_max),
+                    ("complaint window ends", d.complaint_window_end),
+                ] {
+                    if let Some(date) = date {
+                        println!("  {what:<30} {date} {}", date.format("%a"));
+                    }
+                }
+                if d.clock_paused {
+                    println!("  the clock is paused (fees notice unpaid or clarification awaited)");
+                }
+            }
             println!("\ntimeline:");
             for e in &timeline {
                 println!(
@@ -112,6 +176,38 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                     e.kind,
                     e.detail,
                     e.actor
+                );
+            }
+            Ok(())
+        }
+        RequestsCommand::Clock {
+            reference,
+            kind,
+            date,
+            note,
+        } => {
+            let model = requests::get_by_reference(&db, &reference).await?;
+            let cal = crate::deadlines::working_calendar(&db).await?;
+            let txn = sea_orm::TransactionTrait::begin(&db).await?;
+            let moved = crate::deadlines::add_clock_event(
+                &txn,
+                &cal,
+                &ctx.settings.deadlines.clock(),
+                &model,
+                kind,
+                date,
+                "cli",
+                note.as_deref(),
+                ctx.now,
+            )
+            .await?;
+            txn.commit().await?;
+            println!("{}: {kind} on {date} recorded", model.reference);
+            for m in moved {
+                println!(
+                    "  {}: {}",
+                    m.what,
+                    m.to.map(|d| d.to_string()).unwrap_or_else(|| "none".into())
                 );
             }
             Ok(())

@@ -3,9 +3,11 @@
 
 pub mod authorities;
 pub mod campaigns;
+pub mod clock_events;
 mod db;
 pub mod entities;
 pub mod events;
+pub mod holidays;
 pub mod requests;
 pub mod twinnings;
 

@@ -3,7 +3,10 @@
 
 pub mod authority;
 pub mod campaign;
+pub mod clock_event;
 pub mod event;
+pub mod holiday_replacement;
 pub mod message;
+pub mod operator_holiday;
 pub mod request;
 pub mod twinning;
