@@ -8,9 +8,10 @@ command -v cargo >/dev/null 2>&1 || { echo "cargo is missing: install a Rust too
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql)
 # Later test suites use a real SMTP server (aiosmtpd) and a real IMAP server (Dovecot).
-python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need_apt+=(python3-aiosmtpd)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need_apt+=(python3-aiosmtpd)
 command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+[ -x /usr/bin/python3 ] || need_apt+=(python3)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
