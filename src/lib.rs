@@ -8,6 +8,7 @@ pub mod deadlines;
 pub mod domain;
 pub mod import;
 pub mod letters;
+pub mod mail;
 pub mod queue;
 pub mod seed;
 pub mod settings;

@@ -5,11 +5,12 @@ use crate::domain::{EmailAddress, Reference, RequestState, TwinningStatus};
 use crate::letters::{
     LetterContext, LetterError, LetterRegistry, LetterRequest, Rendered, TemplateKind,
 };
+use crate::mail::new_message_id;
 use crate::settings::Settings;
 use crate::store::authorities::{self, AuthorityModel};
 use crate::store::requests::{self, NewRequest};
 use crate::store::twinnings::{self, TwinningModel};
-use crate::store::{campaigns, StoreError};
+use crate::store::{campaigns, messages, StoreError};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use std::collections::BTreeMap;
@@ -150,7 +151,8 @@ impl Queuer<'_> {
                 false,
             ));
         }
-        let stored = requests::insert(db, self.now, self.actor, |reference| {
+        let txn = db.begin().await?;
+        let stored = requests::insert(&txn, self.now, self.actor, |reference| {
             self.new_request(
                 template,
                 &authority,
@@ -162,7 +164,44 @@ impl Queuer<'_> {
             )
         })
         .await?;
+        self.enqueue(&txn, &stored).await?;
+        txn.commit().await?;
         Ok(stored_letter(stored, &authority, twinning.as_ref()))
+    }
+
+    /// Puts the request's letter in the outbox, with its Message-ID fixed now so that every
+    /// later attempt sends the very same message.
+    async fn enqueue(
+        &self,
+        db: &impl ConnectionTrait,
+        r: &requests::RequestModel,
+    ) -> Result<(), QueueError> {
+        let Some(to) = r.to_address.clone() else {
+            return Ok(());
+        };
+        messages::enqueue(
+            db,
+            messages::NewOutbound {
+                request_id: Some(r.id),
+                kind: "request".into(),
+                from_addr: self.settings.mail.from_address.clone(),
+                to_addr: to,
+                reply_to: r.reply_to.clone(),
+                subject: r.subject.clone(),
+                body: r.body.clone(),
+                message_id: new_message_id(
+                    &r.reference,
+                    &self.settings.mail.reply_domain,
+                    self.now,
+                ),
+                in_reply_to: None,
+                references: None,
+                auto_submitted: false,
+            },
+            self.now,
+        )
+        .await?;
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -271,6 +310,7 @@ impl Queuer<'_> {
                 )
             })
             .await?;
+            self.enqueue(&txn, &stored).await?;
             out.queued
                 .push(stored_letter(stored, authority, Some(link)));
         }

@@ -78,6 +78,89 @@ pub struct MailSettings {
     pub from_address: String,
     pub reply_domain: String,
     pub reply_pattern: String,
+    pub transport: TransportKind,
+    pub smtp: SmtpSettings,
+    pub outbox: OutboxSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportKind {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// A value that must never reach a log line or an error message.
+#[derive(Clone, Default)]
+pub struct Secret(String);
+
+impl<'de> Deserialize<'de> for Secret {
+    // Environment values are type-guessed ("123456" arrives as a number); a password is text
+    // whatever it looks like. `load_with_env` re-reads the raw variable to keep it exact.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        Ok(Secret(match v {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        }))
+    }
+}
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "(none)"
+        } else {
+            "(redacted)"
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: String,
+    #[serde(default)]
+    pub password: Secret,
+    pub timeout_secs: u64,
+    pub pool_max_size: u32,
+    pub ca_file: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    pub max_attempts: i32,
+    pub retry_first_secs: u64,
+    pub retry_cap_secs: u64,
+    pub per_minute: u32,
+    pub per_domain_per_minute: u32,
+    pub window: String,
+    pub lease_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -131,6 +214,7 @@ impl Settings {
             .into_iter()
             .filter(|(k, _)| k.starts_with("FOI__"))
             .collect();
+        let raw_password = env_map.get("FOI__MAIL__SMTP__PASSWORD").cloned();
         builder = builder.add_source(
             config::Environment::with_prefix("FOI")
                 .prefix_separator("__")
@@ -147,9 +231,12 @@ impl Settings {
             },
             _ => SettingsError::Load(e.to_string()),
         })?;
-        let settings: Settings = cfg
+        let mut settings: Settings = cfg
             .try_deserialize()
             .map_err(|e| SettingsError::Load(e.to_string()))?;
+        if let Some(p) = raw_password {
+            settings.mail.smtp.password = Secret(p);
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -210,6 +297,39 @@ impl Settings {
                     .into(),
             });
         }
+        if self.mail.transport == TransportKind::Smtp && self.mail.smtp.host.trim().is_empty() {
+            return Err(SettingsError::Invalid {
+                key: "mail.smtp.host",
+                message: "is empty, but mail.transport is smtp".into(),
+            });
+        }
+        if self.mail.smtp.timeout_secs == 0 {
+            return Err(SettingsError::Invalid {
+                key: "mail.smtp.timeout_secs",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.mail.outbox.max_attempts < 1 {
+            return Err(SettingsError::Invalid {
+                key: "mail.outbox.max_attempts",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.mail.outbox.lease_secs < self.mail.smtp.timeout_secs * 4 {
+            return Err(SettingsError::Invalid {
+                key: "mail.outbox.lease_secs",
+                message: format!(
+                    "must be at least four times mail.smtp.timeout_secs ({}), or a slow send could be taken for a dead one",
+                    self.mail.smtp.timeout_secs
+                ),
+            });
+        }
+        crate::mail::SendingWindow::parse(&self.mail.outbox.window).map_err(|message| {
+            SettingsError::Invalid {
+                key: "mail.outbox.window",
+                message,
+            }
+        })?;
         let sample = self.reply_address("foi-2026-0001");
         EmailAddress::parse(&sample).map_err(|e| SettingsError::Invalid {
             key: "mail.reply_pattern",
@@ -290,6 +410,40 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("mail.reply_pattern"), "{err}");
+    }
+
+    #[test]
+    fn smtp_settings_come_from_the_environment_and_hide_the_password() {
+        let s = Settings::load_with_env(
+            LocalFile::None,
+            env(&[
+                ("FOI__MAIL__TRANSPORT", "smtp"),
+                ("FOI__MAIL__SMTP__HOST", "smtp.example.org"),
+                ("FOI__MAIL__SMTP__PORT", "2525"),
+                ("FOI__MAIL__SMTP__SECURITY", "tls"),
+                ("FOI__MAIL__SMTP__PASSWORD", "0012345"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.mail.transport, TransportKind::Smtp);
+        assert_eq!(s.mail.smtp.port, 2525);
+        assert_eq!(s.mail.smtp.security, SmtpSecurity::Tls);
+        assert_eq!(s.mail.smtp.password.expose(), "0012345");
+        assert!(!format!("{s:?}").contains("0012345"));
+        let err = Settings::load_with_env(
+            LocalFile::None,
+            env(&[("FOI__MAIL__OUTBOX__WINDOW", "weekdays")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("mail.outbox.window"), "{err}");
+        let err = Settings::load_with_env(
+            LocalFile::None,
+            env(&[("FOI__MAIL__SMTP__SECURITY", "ssl")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("security") || err.contains("ssl"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_core;
 mod m20261128_000002_clock_and_holidays;
+mod m20261128_000003_outbox;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_core::Migration),
             Box::new(m20261128_000002_clock_and_holidays::Migration),
+            Box::new(m20261128_000003_outbox::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod output;
 mod queue;
 mod requests;
 mod seed;
+mod send;
 mod templates;
 mod twinnings;
 
@@ -60,6 +61,11 @@ pub enum Command {
     /// UK bank holidays: import corrections (GOV.UK JSON or iCalendar), list a year.
     #[command(subcommand)]
     Holidays(holidays::HolidaysCommand),
+    /// Send what is due in the outbox (once), then exit.
+    Send(send::SendArgs),
+    /// The outbox: list outgoing messages, retry a request's failed or uncertain ones.
+    #[command(subcommand)]
+    Outbox(send::OutboxCommand),
 }
 
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
@@ -86,9 +92,20 @@ pub fn parse_var(s: &str) -> Result<(String, String), String> {
 pub struct Ctx {
     pub settings: Settings,
     pub now: DateTime<Utc>,
+    /// True when --now fixed the clock.
+    pub fixed: bool,
 }
 
 impl Ctx {
+    /// The time now: the --now moment when given, else the real clock.
+    pub fn clock(&self) -> DateTime<Utc> {
+        if self.fixed {
+            self.now
+        } else {
+            Utc::now()
+        }
+    }
+
     pub async fn db(&self) -> anyhow::Result<sea_orm::DatabaseConnection> {
         Ok(crate::app::connect_and_migrate(&self.settings).await?)
     }
@@ -107,6 +124,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = Ctx {
         settings,
         now: cli.now.unwrap_or_else(Utc::now),
+        fixed: cli.now.is_some(),
     };
     match cli.command {
         Command::Db(c) => db::run(&ctx, c).await,
@@ -118,5 +136,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Requests(c) => requests::run(&ctx, c).await,
         Command::Deadline(a) => deadline::run(&ctx, a).await,
         Command::Holidays(c) => holidays::run(&ctx, c).await,
+        Command::Send(a) => send::send(&ctx, a).await,
+        Command::Outbox(c) => send::outbox(&ctx, c).await,
     }
 }

@@ -294,3 +294,31 @@ pub async fn rows_for(
         })
         .collect())
 }
+
+pub async fn references_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> StoreResult<HashMap<i32, String>> {
+    Ok(Request::find()
+        .filter(request::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.reference))
+        .collect())
+}
+
+pub async fn set_state(
+    db: &impl ConnectionTrait,
+    id: i32,
+    state: RequestState,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if let Some(model) = Request::find_by_id(id).one(db).await? {
+        let mut am: request::ActiveModel = model.into();
+        am.state = Set(state.to_string());
+        am.updated_at = Set(now);
+        am.update(db).await?;
+    }
+    Ok(())
+}

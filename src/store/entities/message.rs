@@ -25,6 +25,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
     pub received_at: Option<DateTimeUtc>,
+    pub reply_to: Option<String>,
+    pub references_hdr: Option<String>,
+    pub auto_submitted: bool,
+    pub to_domain: String,
+    pub claimed_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

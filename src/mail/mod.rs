@@ -1,0 +1,14 @@
+//! Mail: building and sending letters (transports, the outbox worker). Inbound mail joins
+//! this module later.
+
+mod message;
+mod outbox;
+mod send_error;
+mod transport;
+mod window;
+
+pub use message::{new_message_id, OutgoingEmail};
+pub use outbox::{DispatchOutcome, Outbox};
+pub use send_error::{SendError, SendErrorKind};
+pub use transport::{Accepted, MailTransport, SentMail};
+pub use window::SendingWindow;

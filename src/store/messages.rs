@@ -1,0 +1,356 @@
+//! Queries on `messages`: the durable outbox (enqueue, claim with a lease, record outcomes) and,
+//! later, the stored inbound mail.
+
+use super::entities::message::{self, Entity as Message};
+use super::{StoreError, StoreResult};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, Set, Statement, Value,
+};
+use std::collections::HashMap;
+
+pub use message::Model as MessageModel;
+
+/// Outbound message states.
+pub mod state {
+    pub const QUEUED: &str = "queued";
+    pub const SENDING: &str = "sending";
+    pub const RETRY: &str = "retry";
+    pub const SENT: &str = "sent";
+    pub const FAILED: &str = "failed";
+    /// The worker died between handing the message to the server and recording the answer.
+    pub const UNCERTAIN: &str = "uncertain";
+    pub const ALL: [&str; 6] = [QUEUED, SENDING, RETRY, SENT, FAILED, UNCERTAIN];
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOutbound {
+    pub request_id: Option<i32>,
+    pub kind: String,
+    pub from_addr: String,
+    pub to_addr: String,
+    pub reply_to: String,
+    pub subject: String,
+    pub body: String,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub references: Option<String>,
+    pub auto_submitted: bool,
+}
+
+fn domain_of(addr: &str) -> String {
+    addr.rsplit_once('@')
+        .map(|(_, d)| d.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    m: NewOutbound,
+    now: DateTime<Utc>,
+) -> StoreResult<MessageModel> {
+    Ok(message::ActiveModel {
+        request_id: Set(m.request_id),
+        direction: Set("outbound".into()),
+        kind: Set(m.kind),
+        state: Set(state::QUEUED.into()),
+        message_id: Set(Some(m.message_id)),
+        in_reply_to: Set(m.in_reply_to),
+        from_addr: Set(m.from_addr),
+        to_domain: Set(domain_of(&m.to_addr)),
+        to_addr: Set(m.to_addr),
+        subject: Set(m.subject),
+        body: Set(m.body),
+        raw_path: Set(None),
+        attempts: Set(0),
+        next_attempt_at: Set(None),
+        lease_until: Set(None),
+        last_error: Set(None),
+        server_reply: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        received_at: Set(None),
+        reply_to: Set(Some(m.reply_to)),
+        references_hdr: Set(m.references),
+        auto_submitted: Set(m.auto_submitted),
+        claimed_by: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Claims the next due outbound message for `worker` until `lease_until`, skipping the
+/// domains in `skip_domains` (throttled). PostgreSQL takes the row with FOR UPDATE SKIP
+/// LOCKED so concurrent workers pass over each other's rows; SQLite has one writer at a time,
+/// so the single UPDATE … RETURNING is already exclusive.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    worker: &str,
+    skip_domains: &[String],
+) -> StoreResult<Option<MessageModel>> {
+    let backend = db.get_database_backend();
+    let mut values: Vec<Value> = vec![lease_until.into(), worker.to_string().into(), now.into()];
+    let p = |i: usize| match backend {
+        DbBackend::Postgres => format!("${i}"),
+        _ => "?".to_string(),
+    };
+    let mut skip = String::new();
+    if !skip_domains.is_empty() {
+        let marks: Vec<String> = (0..skip_domains.len()).map(|i| p(4 + i)).collect();
+        skip = format!(" AND to_domain NOT IN ({})", marks.join(", "));
+        values.extend(skip_domains.iter().map(|d| Value::from(d.clone())));
+    }
+    let lock = if backend == DbBackend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "UPDATE messages SET state = 'sending', lease_until = {}, attempts = attempts + 1, claimed_by = {} \
+         WHERE state IN ('queued', 'retry') AND id = (\
+           SELECT id FROM messages WHERE direction = 'outbound' AND state IN ('queued', 'retry') \
+           AND (next_attempt_at IS NULL OR next_attempt_at <= {}){skip} ORDER BY id LIMIT 1{lock}) \
+         RETURNING id",
+        p(1),
+        p(2),
+        p(3)
+    );
+    let row = db
+        .query_one(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id: i32 = row.try_get("", "id")?;
+    Ok(Message::find_by_id(id).one(db).await?)
+}
+
+/// Applies an outcome only while `worker` still holds the message (or it was marked
+/// uncertain after its lease ran out): a late worker never overwrites someone else's result.
+async fn finish(
+    db: &impl ConnectionTrait,
+    id: i32,
+    worker: &str,
+    set: Vec<(message::Column, sea_orm::sea_query::SimpleExpr)>,
+) -> StoreResult<bool> {
+    let mut q = Message::update_many();
+    for (col, value) in set {
+        q = q.col_expr(col, value);
+    }
+    let res = q
+        .filter(message::Column::Id.eq(id))
+        .filter(message::Column::ClaimedBy.eq(worker))
+        .filter(message::Column::State.is_in([state::SENDING, state::UNCERTAIN]))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+pub async fn mark_sent(
+    db: &impl ConnectionTrait,
+    id: i32,
+    worker: &str,
+    now: DateTime<Utc>,
+    reply: &str,
+) -> StoreResult<bool> {
+    finish(
+        db,
+        id,
+        worker,
+        vec![
+            (message::Column::State, Expr::value(state::SENT)),
+            (message::Column::SentAt, Expr::value(now)),
+            (message::Column::ServerReply, Expr::value(reply.to_string())),
+            (
+                message::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            ),
+            (
+                message::Column::LastError,
+                Expr::value(Option::<String>::None),
+            ),
+        ],
+    )
+    .await
+}
+
+pub async fn mark_retry(
+    db: &impl ConnectionTrait,
+    id: i32,
+    worker: &str,
+    at: DateTime<Utc>,
+    error: &str,
+) -> StoreResult<bool> {
+    finish(
+        db,
+        id,
+        worker,
+        vec![
+            (message::Column::State, Expr::value(state::RETRY)),
+            (message::Column::NextAttemptAt, Expr::value(at)),
+            (message::Column::LastError, Expr::value(error.to_string())),
+            (
+                message::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            ),
+        ],
+    )
+    .await
+}
+
+pub async fn mark_failed(
+    db: &impl ConnectionTrait,
+    id: i32,
+    worker: &str,
+    error: &str,
+) -> StoreResult<bool> {
+    finish(
+        db,
+        id,
+        worker,
+        vec![
+            (message::Column::State, Expr::value(state::FAILED)),
+            (message::Column::LastError, Expr::value(error.to_string())),
+            (
+                message::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            ),
+        ],
+    )
+    .await
+}
+
+/// Messages whose lease ran out while `sending`: their worker died mid-send, so nobody knows
+/// whether the server took them. They become `uncertain` and wait for a person.
+pub async fn expire_leases(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<MessageModel>> {
+    let stale = Message::find()
+        .filter(message::Column::State.eq(state::SENDING))
+        .filter(message::Column::LeaseUntil.lt(now))
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for m in stale {
+        let res = Message::update_many()
+            .col_expr(message::Column::State, Expr::value(state::UNCERTAIN))
+            .col_expr(
+                message::Column::LastError,
+                Expr::value(format!(
+                    "the worker holding this message stopped before recording the server's answer (lease ended {})",
+                    m.lease_until.map(|t| t.to_rfc3339()).unwrap_or_default()
+                )),
+            )
+            .filter(message::Column::Id.eq(m.id))
+            .filter(message::Column::State.eq(state::SENDING))
+            .exec(db)
+            .await?;
+        if res.rows_affected == 1 {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+/// Puts a request's unsent, failed or uncertain messages back in the queue (same Message-ID).
+pub async fn requeue_for_request(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+) -> StoreResult<Vec<MessageModel>> {
+    let msgs = Message::find()
+        .filter(message::Column::RequestId.eq(request_id))
+        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::State.is_in([state::UNCERTAIN, state::FAILED, state::RETRY]))
+        .all(db)
+        .await?;
+    for m in &msgs {
+        Message::update_many()
+            .col_expr(message::Column::State, Expr::value(state::QUEUED))
+            .col_expr(
+                message::Column::NextAttemptAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                message::Column::ClaimedBy,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(message::Column::Id.eq(m.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(msgs)
+}
+
+/// Sends in the last minute, overall and per recipient domain, with the oldest send time.
+pub async fn recent_sends(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> StoreResult<(usize, HashMap<String, usize>, Option<DateTime<Utc>>)> {
+    let since = now - Duration::seconds(60);
+    let recent = Message::find()
+        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::State.eq(state::SENT))
+        .filter(message::Column::SentAt.gt(since))
+        .order_by_asc(message::Column::SentAt)
+        .all(db)
+        .await?;
+    let mut per_domain = HashMap::new();
+    for m in &recent {
+        *per_domain.entry(m.to_domain.clone()).or_insert(0) += 1;
+    }
+    Ok((
+        recent.len(),
+        per_domain,
+        recent.first().and_then(|m| m.sent_at),
+    ))
+}
+
+pub async fn due_exists(db: &impl ConnectionTrait, now: DateTime<Utc>) -> StoreResult<bool> {
+    Ok(Message::find()
+        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::State.is_in([state::QUEUED, state::RETRY]))
+        .filter(
+            sea_orm::Condition::any()
+                .add(message::Column::NextAttemptAt.is_null())
+                .add(message::Column::NextAttemptAt.lte(now)),
+        )
+        .one(db)
+        .await?
+        .is_some())
+}
+
+pub async fn list_outbound(
+    db: &impl ConnectionTrait,
+    state_filter: Option<&str>,
+) -> StoreResult<Vec<MessageModel>> {
+    if let Some(s) = state_filter {
+        if !state::ALL.contains(&s) {
+            return Err(StoreError::Invalid(format!(
+                "'{s}' is not an outbox state ({})",
+                state::ALL.join(", ")
+            )));
+        }
+    }
+    let mut q = Message::find()
+        .filter(message::Column::Direction.eq("outbound"))
+        .order_by_asc(message::Column::Id);
+    if let Some(s) = state_filter {
+        q = q.filter(message::Column::State.eq(s));
+    }
+    Ok(q.all(db).await?)
+}
+
+pub async fn for_request(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+) -> StoreResult<Vec<MessageModel>> {
+    Ok(Message::find()
+        .filter(message::Column::RequestId.eq(request_id))
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?)
+}
