@@ -112,7 +112,7 @@ pub async fn refresh(
     settings: &ClockSettings,
     model: &RequestModel,
     why: &str,
-    explain: &dyn Fn(Regime, NaiveDate, &Moved) -> Option<String>,
+    explain: &(dyn Fn(Regime, NaiveDate, &Moved) -> Option<String> + Sync),
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Moved>, DeadlineError> {

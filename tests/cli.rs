@@ -241,7 +241,91 @@ async fn db_status_and_migrate(db: TestDb) {
         .all(|m| m["applied"] == true));
 }
 
+async fn send_writes_mail_files_until_smtp_is_configured(db: TestDb) {
+    foi(&db, &["seed"]);
+    let out = foi(
+        &db,
+        &[
+            "queue",
+            "--campaign",
+            "c",
+            "--template",
+            "twinning-agreement",
+            "--all-twinned",
+            "--status",
+            "active",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = foi(&db, &["send", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let outcomes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sent: Vec<_> = outcomes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["outcome"] == "sent")
+        .collect();
+    assert_eq!(sent.len(), 5, "{outcomes}");
+
+    let files: Vec<_> = std::fs::read_dir(db.dir.path().join("var/mail/outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    assert_eq!(files.len(), 5);
+    let out = foi(&db, &["outbox", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for m in list.as_array().unwrap() {
+        assert_eq!(m["state"], "sent");
+        let reference = m["reference"].as_str().unwrap();
+        let file = files
+            .iter()
+            .find(|p| p.to_string_lossy().contains(reference))
+            .expect("a file named by reference");
+        let text = std::fs::read_to_string(file).unwrap();
+        assert!(
+            text.contains(&format!(
+                "Message-ID: {}",
+                m["message_id"].as_str().unwrap()
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("Reply-To: foi+{reference}@reply.foi.invalid")),
+            "{text}"
+        );
+    }
+    let out = foi(&db, &["requests", "list", "--state", "sent", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 5);
+
+    // Running it again sends nothing; a retry with nothing to retry is an error.
+    let out = foi(&db, &["send"]);
+    assert!(
+        stdout(&out).contains("nothing (more) to send"),
+        "{}",
+        stdout(&out)
+    );
+    let reference = rows[0]["reference"].as_str().unwrap();
+    let out = foi(&db, &["outbox", "retry", reference]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("nothing to retry"),
+        "{}",
+        stderr(&out)
+    );
+    let out = foi(&db, &["outbox", "list", "--state", "lost"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not an outbox state"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 db_tests!(
+    send_writes_mail_files_until_smtp_is_configured,
     seed_list_queue_and_show,
     errors_exit_1_with_a_clear_message,
     misuse_exits_2,

@@ -160,25 +160,28 @@ impl Outbox {
             }
         }
         let limits = &self.settings.mail.outbox;
-        let (total, per_domain, oldest) = messages::recent_sends(&self.db, now).await?;
-        let until = oldest
-            .map(|t| t + Duration::seconds(60))
-            .unwrap_or(now + Duration::seconds(60));
-        if limits.per_minute > 0 && total >= limits.per_minute as usize {
-            if !messages::due_exists(&self.db, now).await? {
-                return Ok(Err(DispatchOutcome::Idle));
+        let mut skip: Vec<String> = Vec::new();
+        let mut until = now + Duration::seconds(60);
+        if limits.per_minute > 0 || limits.per_domain_per_minute > 0 {
+            let recent = messages::recent_sends(&self.db, now).await?;
+            if let Some(oldest) = recent.oldest {
+                until = oldest + Duration::seconds(60);
             }
-            return Ok(Err(DispatchOutcome::Throttled { until }));
+            if limits.per_minute > 0 && recent.total >= limits.per_minute as usize {
+                if !messages::due_exists(&self.db, now).await? {
+                    return Ok(Err(DispatchOutcome::Idle));
+                }
+                return Ok(Err(DispatchOutcome::Throttled { until }));
+            }
+            if limits.per_domain_per_minute > 0 {
+                skip = recent
+                    .per_domain
+                    .into_iter()
+                    .filter(|(_, n)| *n >= limits.per_domain_per_minute as usize)
+                    .map(|(d, _)| d)
+                    .collect();
+            }
         }
-        let skip: Vec<String> = if limits.per_domain_per_minute > 0 {
-            per_domain
-                .into_iter()
-                .filter(|(_, n)| *n >= limits.per_domain_per_minute as usize)
-                .map(|(d, _)| d)
-                .collect()
-        } else {
-            Vec::new()
-        };
         let lease_until = now + Duration::seconds(limits.lease_secs as i64);
         let Some(message) =
             messages::claim(&self.db, now, lease_until, &self.worker, &skip).await?

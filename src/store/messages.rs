@@ -285,28 +285,42 @@ pub async fn requeue_for_request(
     Ok(msgs)
 }
 
-/// Sends in the last minute, overall and per recipient domain, with the oldest send time.
+/// What was sent in the last minute, for throttling.
+#[derive(Debug, Default)]
+pub struct RecentSends {
+    pub total: usize,
+    pub per_domain: HashMap<String, usize>,
+    pub oldest: Option<DateTime<Utc>>,
+}
+
 pub async fn recent_sends(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
-) -> StoreResult<(usize, HashMap<String, usize>, Option<DateTime<Utc>>)> {
+) -> StoreResult<RecentSends> {
+    use sea_orm::QuerySelect;
     let since = now - Duration::seconds(60);
-    let recent = Message::find()
+    let rows: Vec<(String, i64, Option<DateTime<Utc>>)> = Message::find()
+        .select_only()
+        .column(message::Column::ToDomain)
+        .column_as(message::Column::Id.count(), "n")
+        .column_as(message::Column::SentAt.min(), "oldest")
         .filter(message::Column::Direction.eq("outbound"))
         .filter(message::Column::State.eq(state::SENT))
         .filter(message::Column::SentAt.gt(since))
-        .order_by_asc(message::Column::SentAt)
+        .group_by(message::Column::ToDomain)
+        .into_tuple()
         .all(db)
         .await?;
-    let mut per_domain = HashMap::new();
-    for m in &recent {
-        *per_domain.entry(m.to_domain.clone()).or_insert(0) += 1;
+    let mut out = RecentSends::default();
+    for (domain, n, oldest) in rows {
+        out.total += n as usize;
+        out.per_domain.insert(domain, n as usize);
+        out.oldest = match (out.oldest, oldest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
-    Ok((
-        recent.len(),
-        per_domain,
-        recent.first().and_then(|m| m.sent_at),
-    ))
+    Ok(out)
 }
 
 pub async fn due_exists(db: &impl ConnectionTrait, now: DateTime<Utc>) -> StoreResult<bool> {

@@ -58,9 +58,24 @@ pub struct SmtpServerBuilder {
     tempfail_rcpt: Vec<(String, u32)>,
     delay_data: Option<f64>,
     delay_data_times: Option<u32>,
+    port: u16,
+    sink: bool,
 }
 
 impl SmtpServerBuilder {
+    /// Accept and count only, writing nothing: for benchmarks, where the spool's file writes
+    /// would be the bottleneck being measured.
+    pub fn sink(mut self) -> Self {
+        self.sink = true;
+        self
+    }
+
+    /// Listen on this port (e.g. one from [`free_port`] that a test first found closed).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
     /// Offer STARTTLS (needs [`tls`](Self::tls)); `false` forces plain TCP.
     pub fn starttls(mut self, on: bool) -> Self {
         self.security = Some(if on {
@@ -130,15 +145,13 @@ impl SmtpServerBuilder {
 
         let mut cmd = Command::new(PYTHON);
         cmd.arg(&script)
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--exit-on-stdin-eof",
-                "--spool",
-            ])
+            .args(["--host", "127.0.0.1", "--port"])
+            .arg(self.port.to_string())
+            .args(["--exit-on-stdin-eof", "--spool"])
             .arg(&spool);
+        if self.sink {
+            cmd.arg("--sink");
+        }
         let default_mode = if self.cert.is_some() {
             Security::StartTls
         } else {

@@ -1,0 +1,524 @@
+//! The outbox against a real SMTP server (Debian's aiosmtpd on a loopback port): what the
+//! server receives, retries, permanent failures, a server that is down, racing workers, and
+//! a crash between the server's acceptance and our record of it.
+
+mod common;
+#[path = "support/smtp.rs"]
+mod smtp;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::TestDb;
+use foi::import::{parse_authorities, parse_twinnings};
+use foi::mail::{DispatchOutcome, MailTransport, Outbox};
+use foi::queue::Queuer;
+use foi::settings::{Secret, Settings, SmtpSecurity, TransportKind};
+use foi::store::{clock_events, events, messages, requests, twinnings};
+use smtp::{SmtpServer, TestCa};
+use std::collections::BTreeMap;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
+}
+
+fn smtp_settings(db: &TestDb, port: u16, security: SmtpSecurity) -> Settings {
+    let mut s = db.settings();
+    s.mail.transport = TransportKind::Smtp;
+    s.mail.smtp.host = "127.0.0.1".into();
+    s.mail.smtp.port = port;
+    s.mail.smtp.security = security;
+    s.mail.smtp.timeout_secs = 5;
+    s.mail.outbox.lease_secs = 60;
+    s.mail.outbox.per_minute = 0;
+    s.mail.outbox.per_domain_per_minute = 0;
+    s
+}
+
+/// Queues `n` requests to one council and returns their references.
+async fn queue(app: &foi::Application, n: usize) -> Vec<String> {
+    let csv = "name,nation,foi_email\nTest City Council,England,foi@test-city.example.org\n";
+    foi::store::authorities::upsert_rows(&app.db, &parse_authorities("a.csv", csv).unwrap())
+        .await
+        .unwrap();
+    let tsv = "uk_authority\tuk_place\tnation\tchinese_partner\tpartner_province\trelationship\tsince_year\tstatus\n\
+               Test City Council\tTest City\tEngland\tNingbo\tZhejiang\ttwinning\t2005\tactive\n";
+    twinnings::import_rows(&app.db, &parse_twinnings("t.tsv", tsv).unwrap())
+        .await
+        .unwrap();
+    let link = twinnings::list(&app.db, None, None).await.unwrap()[0].0.id;
+    let q = Queuer {
+        settings: &app.settings,
+        letters: &app.letters,
+        now: t0(),
+        actor: "test",
+    };
+    let mut refs = Vec::new();
+    for _ in 0..n {
+        let l = q
+            .queue_one(
+                &app.db,
+                "twinning-agreement",
+                "test-city-council",
+                Some(link),
+                &BTreeMap::new(),
+                false,
+            )
+            .await
+            .unwrap();
+        refs.push(l.reference);
+    }
+    refs
+}
+
+async fn outbox(app: &foi::Application, settings: &Settings, worker: &str) -> Outbox {
+    let transport = MailTransport::from_settings(settings).unwrap();
+    Outbox::new(app.db.clone(), transport, settings.clone(), worker)
+        .await
+        .unwrap()
+}
+
+async fn app_with(settings: Settings) -> foi::Application {
+    foi::Application::build(settings).await.unwrap()
+}
+
+fn decoded_body(mail: &smtp::ReceivedMail) -> String {
+    let raw = mail.body();
+    let bytes =
+        quoted_printable::decode(raw.as_bytes(), quoted_printable::ParseMode::Robust).unwrap();
+    // SMTP framing adds line ends after the last line of the body; the text itself is compared exactly.
+    let text = String::from_utf8(bytes).unwrap().replace("\r\n", "\n");
+    format!("{}\n", text.trim_end_matches('\n'))
+}
+
+async fn delivers_exactly_what_was_rendered(db: TestDb) {
+    let server = SmtpServer::builder().start();
+    let settings = smtp_settings(&db, server.port, SmtpSecurity::None);
+    let app = app_with(settings.clone()).await;
+    let refs = queue(&app, 1).await;
+    let ob = outbox(&app, &settings, "w1").await;
+
+    let outcome = ob.try_execute_task(t0()).await.unwrap();
+    assert!(
+        matches!(outcome, DispatchOutcome::Sent { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        ob.try_execute_task(t0()).await.unwrap(),
+        DispatchOutcome::Idle
+    );
+
+    let got = server.wait_for(1, std::time::Duration::from_secs(5));
+    assert_eq!(got.len(), 1);
+    let mail = &got[0];
+    let request = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    let stored = messages::for_request(&app.db, request.id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        mail.mail_from, request.reply_to,
+        "the envelope sender is the per-request address"
+    );
+    assert_eq!(mail.rcpt_tos, vec!["foi@test-city.example.org".to_string()]);
+    assert_eq!(
+        mail.header("Reply-To").as_deref(),
+        Some(request.reply_to.as_str())
+    );
+    assert_eq!(
+        request.reply_to,
+        format!("foi+{}@reply.foi.invalid", refs[0])
+    );
+    assert_eq!(mail.header("Message-ID"), stored.message_id);
+    assert_eq!(
+        mail.header("Subject").as_deref(),
+        Some(request.subject.as_str())
+    );
+    assert!(mail.header("Subject").unwrap().contains(&refs[0]));
+    assert_eq!(
+        mail.header("From").as_deref(),
+        Some("\"Campaign Requester\" <requests@foi.invalid>")
+    );
+    assert_eq!(mail.header("Auto-Submitted"), None);
+    assert_eq!(
+        decoded_body(mail),
+        request.body,
+        "the body arrives exactly as rendered"
+    );
+
+    assert_eq!(request.state, "sent");
+    assert_eq!(stored.state, "sent");
+    assert!(stored.server_reply.unwrap().starts_with("250"));
+    let clock = clock_events::rows(&app.db, request.id).await.unwrap();
+    assert_eq!(clock.len(), 1);
+    assert_eq!(clock[0].kind, "received");
+    assert_eq!(
+        clock[0].date,
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
+    );
+    // 20 working days, skipping St Patrick's Day (Tue 17 March, Northern Ireland), as FOIA requires.
+    assert_eq!(
+        request.response_due,
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 31)
+    );
+}
+
+async fn a_451_is_retried_with_the_same_message_id_and_delivered_once(db: TestDb) {
+    let server = SmtpServer::builder().tempfail_first(1).start();
+    let settings = smtp_settings(&db, server.port, SmtpSecurity::None);
+    let app = app_with(settings.clone()).await;
+    let refs = queue(&app, 1).await;
+    let ob = outbox(&app, &settings, "w1").await;
+
+    let first = ob.try_execute_task(t0()).await.unwrap();
+    let DispatchOutcome::WillRetry { at, error, .. } = first else {
+        panic!("{first:?}")
+    };
+    assert!(error.contains("451"), "{error}");
+    assert_eq!(at, t0() + Duration::seconds(60));
+    // Not due yet.
+    assert_eq!(
+        ob.try_execute_task(t0() + Duration::seconds(30))
+            .await
+            .unwrap(),
+        DispatchOutcome::Idle
+    );
+    let second = ob.try_execute_task(at).await.unwrap();
+    assert!(matches!(second, DispatchOutcome::Sent { .. }), "{second:?}");
+
+    let attempts = server.attempts();
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts[0]["message_id"], attempts[1]["message_id"]);
+    assert_eq!(server.received().len(), 1);
+    let request = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    assert_eq!(request.state, "sent");
+    let timeline = events::timeline(&app.db, request.id).await.unwrap();
+    assert!(timeline
+        .iter()
+        .any(|e| e.kind == "send_retry" && e.detail.contains("451")));
+}
+
+async fn a_550_fails_the_request_and_is_not_retried(db: TestDb) {
+    let server = SmtpServer::builder()
+        .fail_rcpt("foi@test-city.example.org", 550)
+        .start();
+    let settings = smtp_settings(&db, server.port, SmtpSecurity::None);
+    let app = app_with(settings.clone()).await;
+    let refs = queue(&app, 1).await;
+    let ob = outbox(&app, &settings, "w1").await;
+
+    let outcome = ob.try_execute_task(t0()).await.unwrap();
+    let DispatchOutcome::Failed { error, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(
+        error.contains("refused the recipient") && error.contains("550"),
+        "{error}"
+    );
+    assert_eq!(
+        ob.try_execute_task(t0() + Duration::hours(5))
+            .await
+            .unwrap(),
+        DispatchOutcome::Idle
+    );
+    assert!(server.received().is_empty());
+    let request = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    assert_eq!(request.state, "delivery_failed");
+    let timeline = events::timeline(&app.db, request.id).await.unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e.kind == "delivery_failed" && e.detail.contains("user unknown")),
+        "{timeline:#?}"
+    );
+    assert!(
+        clock_events::rows(&app.db, request.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no clock for an undelivered request"
+    );
+}
+
+async fn a_server_that_is_down_is_retried_later(db: TestDb) {
+    let port = smtp::free_port();
+    let settings = smtp_settings(&db, port, SmtpSecurity::None);
+    let app = app_with(settings.clone()).await;
+    let refs = queue(&app, 1).await;
+    let ob = outbox(&app, &settings, "w1").await;
+    let outcome = ob.try_execute_task(t0()).await.unwrap();
+    let DispatchOutcome::WillRetry { error, at, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(
+        error.contains("could not connect") || error.contains("SMTP server 127.0.0.1"),
+        "{error}"
+    );
+
+    // The server comes up on that port; the retry goes through.
+    let server = SmtpServer::builder().port(port).start();
+    let outcome = ob.try_execute_task(at).await.unwrap();
+    assert!(
+        matches!(outcome, DispatchOutcome::Sent { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(server.received().len(), 1);
+    let r = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    assert_eq!(r.state, "sent");
+}
+
+async fn two_workers_racing_send_each_message_once(db: TestDb) {
+    let server = SmtpServer::builder().start();
+    let settings = smtp_settings(&db, server.port, SmtpSecurity::None);
+    let app = app_with(settings.clone()).await;
+    let refs = queue(&app, 12).await;
+    let a = outbox(&app, &settings, "worker-a").await;
+    let b = outbox(&app, &settings, "worker-b").await;
+    let drain = |ob: Outbox| async move {
+        let mut n = 0;
+        loop {
+            match ob.try_execute_task(t0()).await.unwrap() {
+                DispatchOutcome::Idle => return n,
+                DispatchOutcome::Sent { .. } => n += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let (na, nb) = tokio::join!(tokio::spawn(drain(a)), tokio::spawn(drain(b)));
+    let (na, nb) = (na.unwrap(), nb.unwrap());
+    assert_eq!(na + nb, refs.len());
+    let got = server.wait_for(refs.len(), std::time::Duration::from_secs(10));
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    assert_eq!(ids.len(), refs.len());
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), refs.len(), "no message was delivered twice");
+    let sent = messages::list_outbound(&app.db, Some("sent"))
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), refs.len());
+}
+
+async fn a_crash_after_acceptance_is_uncertain_and_never_resent_silently(db: TestDb) {
+    let server = SmtpServer::builder().start();
+    let settings = smtp_settings(&db, server.port, SmtpSecurity::None);
+    let app = app_with(settings.clone()).await;
+    let refs = queue(&app, 1).await;
+    {
+        // The worker claims and the server accepts, then the process dies before recording.
+        let dying = outbox(&app, &settings, "dying").await;
+        let claimed = dying.claim(t0()).await.unwrap().unwrap();
+        dying.deliver(&claimed).await.unwrap();
+    }
+    assert_eq!(server.received().len(), 1);
+    let ob = outbox(&app, &settings, "restarted").await;
+    // While the lease runs, nobody touches it.
+    assert!(ob
+        .recover(t0() + Duration::seconds(30))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        ob.try_execute_task(t0() + Duration::seconds(30))
+            .await
+            .unwrap(),
+        DispatchOutcome::Idle
+    );
+    let later = t0() + Duration::seconds(61);
+    let stale = ob.recover(later).await.unwrap();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(
+        ob.try_execute_task(later).await.unwrap(),
+        DispatchOutcome::Idle
+    );
+    assert_eq!(server.received().len(), 1, "not resent");
+    let r = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    let msgs = messages::for_request(&app.db, r.id).await.unwrap();
+    assert_eq!(msgs[0].state, "uncertain");
+    let timeline = events::timeline(&app.db, r.id).await.unwrap();
+    assert!(timeline.iter().any(|e| e.kind == "send_uncertain"));
+
+    // Staff decide to resend: the same Message-ID goes out again.
+    let out = common::foi(&db, &["outbox", "retry", &refs[0]]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let outcome = ob.try_execute_task(later).await.unwrap();
+    assert!(
+        matches!(outcome, DispatchOutcome::Sent { .. }),
+        "{outcome:?}"
+    );
+    let got = server.received();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].header("Message-ID"), got[1].header("Message-ID"));
+}
+
+db_tests!(
+    delivers_exactly_what_was_rendered,
+    a_451_is_retried_with_the_same_message_id_and_delivered_once,
+    a_550_fails_the_request_and_is_not_retried,
+    a_server_that_is_down_is_retried_later,
+    two_workers_racing_send_each_message_once,
+    a_crash_after_acceptance_is_uncertain_and_never_resent_silently,
+);
+
+#[tokio::test]
+async fn starttls_with_a_test_ca_and_auth() {
+    let db = TestDb::sqlite().await;
+    let ca = TestCa::generate(db.dir.path(), "localhost");
+    let server = SmtpServer::builder()
+        .tls(&ca)
+        .require_starttls()
+        .auth("campaign", "s3cret pass")
+        .start();
+    let mut settings = smtp_settings(&db, server.port, SmtpSecurity::Starttls);
+    settings.mail.smtp.host = "localhost".into();
+    settings.mail.smtp.ca_file = ca.ca_path.display().to_string();
+    settings.mail.smtp.username = "campaign".into();
+    settings.mail.smtp.password = Secret::new("s3cret pass");
+    let app = app_with(settings.clone()).await;
+    queue(&app, 1).await;
+    let ob = outbox(&app, &settings, "w1").await;
+    let outcome = ob.try_execute_task(t0()).await.unwrap();
+    assert!(
+        matches!(outcome, DispatchOutcome::Sent { .. }),
+        "{outcome:?}"
+    );
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].tls, "sent over TLS");
+    assert_eq!(got[0].auth_user.as_deref(), Some("campaign"));
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_retried_not_blamed_on_the_council() {
+    let db = TestDb::sqlite().await;
+    let ca = TestCa::generate(db.dir.path(), "localhost");
+    let server = SmtpServer::builder()
+        .tls(&ca)
+        .auth("campaign", "right")
+        .start();
+    let mut settings = smtp_settings(&db, server.port, SmtpSecurity::Starttls);
+    settings.mail.smtp.host = "localhost".into();
+    settings.mail.smtp.ca_file = ca.ca_path.display().to_string();
+    settings.mail.smtp.username = "campaign".into();
+    settings.mail.smtp.password = Secret::new("wrong");
+    let app = app_with(settings.clone()).await;
+    let refs = queue(&app, 1).await;
+    let ob = outbox(&app, &settings, "w1").await;
+    let outcome = ob.try_execute_task(t0()).await.unwrap();
+    let DispatchOutcome::WillRetry { error, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(
+        error.contains("refused our login") && !error.contains("wrong"),
+        "{error}"
+    );
+    let r = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    assert_eq!(r.state, "queued");
+}
+
+#[tokio::test]
+async fn implicit_tls() {
+    let db = TestDb::sqlite().await;
+    let ca = TestCa::generate(db.dir.path(), "localhost");
+    let server = SmtpServer::builder().tls(&ca).implicit_tls().start();
+    let mut settings = smtp_settings(&db, server.port, SmtpSecurity::Tls);
+    settings.mail.smtp.ca_file = ca.ca_path.display().to_string();
+    let app = app_with(settings.clone()).await;
+    queue(&app, 1).await;
+    let ob = outbox(&app, &settings, "w1").await;
+    let outcome = ob.try_execute_task(t0()).await.unwrap();
+    assert!(
+        matches!(outcome, DispatchOutcome::Sent { .. }),
+        "{outcome:?}"
+    );
+    assert!(server.received()[0].tls);
+}
+
+#[tokio::test]
+async fn throttling_per_domain_and_the_sending_window() {
+    let db = TestDb::sqlite().await;
+    let server = SmtpServer::builder().start();
+    let mut settings = smtp_settings(&db, server.port, SmtpSecurity::None);
+    settings.mail.outbox.per_domain_per_minute = 2;
+    let app = app_with(settings.clone()).await;
+    queue(&app, 3).await;
+    let ob = outbox(&app, &settings, "w1").await;
+    assert!(matches!(
+        ob.try_execute_task(t0()).await.unwrap(),
+        DispatchOutcome::Sent { .. }
+    ));
+    assert!(matches!(
+        ob.try_execute_task(t0()).await.unwrap(),
+        DispatchOutcome::Sent { .. }
+    ));
+    let third = ob.try_execute_task(t0()).await.unwrap();
+    assert_eq!(
+        third,
+        DispatchOutcome::Throttled {
+            until: t0() + Duration::seconds(60)
+        }
+    );
+    assert!(matches!(
+        ob.try_execute_task(t0() + Duration::seconds(61))
+            .await
+            .unwrap(),
+        DispatchOutcome::Sent { .. }
+    ));
+
+    let db2 = TestDb::sqlite().await;
+    let mut settings = smtp_settings(&db2, server.port, SmtpSecurity::None);
+    settings.mail.outbox.window = "Mon-Fri 09:00-17:00".into();
+    let app = app_with(settings.clone()).await;
+    queue(&app, 1).await;
+    let ob = outbox(&app, &settings, "w1").await;
+    let saturday = Utc.with_ymd_and_hms(2026, 3, 7, 12, 0, 0).unwrap();
+    assert_eq!(
+        ob.try_execute_task(saturday).await.unwrap(),
+        DispatchOutcome::Closed {
+            opens: Utc.with_ymd_and_hms(2026, 3, 9, 9, 0, 0).unwrap()
+        }
+    );
+}
+
+#[tokio::test]
+async fn foi_send_uses_smtp_configured_by_environment() {
+    let db = TestDb::sqlite().await;
+    let server = SmtpServer::builder().auth("campaign", "123456").start();
+    common::foi(&db, &["seed"]);
+    let out = common::foi(
+        &db,
+        &[
+            "queue",
+            "--campaign",
+            "c",
+            "--template",
+            "twinning-agreement",
+            "--all-twinned",
+            "--status",
+            "active",
+        ],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+        .args(["send"])
+        .current_dir(db.dir.path())
+        .envs(db.env())
+        .env("FOI__MAIL__TRANSPORT", "smtp")
+        .env("FOI__MAIL__SMTP__HOST", "127.0.0.1")
+        .env("FOI__MAIL__SMTP__PORT", server.port.to_string())
+        .env("FOI__MAIL__SMTP__SECURITY", "none")
+        .env("FOI__MAIL__SMTP__USERNAME", "campaign")
+        .env("FOI__MAIL__SMTP__PASSWORD", "123456")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = common::stdout(&out);
+    assert_eq!(text.matches("sent    foi-").count(), 5, "{text}");
+    assert!(!text.contains("123456") && !common::stderr(&out).contains("123456"));
+    let got = server.wait_for(5, std::time::Duration::from_secs(5));
+    assert_eq!(got.len(), 5);
+    assert!(got
+        .iter()
+        .all(|m| m.auth_user.as_deref() == Some("campaign")));
+}
