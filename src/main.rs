@@ -24,6 +24,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
+            if e.downcast_ref::<foi::cli::TempFail>().is_some() {
+                return ExitCode::from(75);
+            }
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }

@@ -27,6 +27,35 @@ pub struct Settings {
     pub mail: MailSettings,
     pub paths: PathSettings,
     pub deadlines: DeadlineSettings,
+    pub inbox: InboxSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImapSecurity {
+    None,
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboxSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: ImapSecurity,
+    pub username: String,
+    #[serde(default)]
+    pub password: Secret,
+    pub folder: String,
+    pub mark_seen: bool,
+    pub timeout_secs: u64,
+    pub ca_file: String,
+}
+
+impl InboxSettings {
+    pub fn enabled(&self) -> bool {
+        !self.host.trim().is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -215,6 +244,7 @@ impl Settings {
             .filter(|(k, _)| k.starts_with("FOI__"))
             .collect();
         let raw_password = env_map.get("FOI__MAIL__SMTP__PASSWORD").cloned();
+        let raw_inbox_password = env_map.get("FOI__INBOX__PASSWORD").cloned();
         builder = builder.add_source(
             config::Environment::with_prefix("FOI")
                 .prefix_separator("__")
@@ -236,6 +266,9 @@ impl Settings {
             .map_err(|e| SettingsError::Load(e.to_string()))?;
         if let Some(p) = raw_password {
             settings.mail.smtp.password = Secret(p);
+        }
+        if let Some(p) = raw_inbox_password {
+            settings.inbox.password = Secret(p);
         }
         settings.validate()?;
         Ok(settings)
@@ -301,6 +334,18 @@ impl Settings {
             return Err(SettingsError::Invalid {
                 key: "mail.smtp.host",
                 message: "is empty, but mail.transport is smtp".into(),
+            });
+        }
+        if self.inbox.enabled() && self.inbox.username.trim().is_empty() {
+            return Err(SettingsError::Invalid {
+                key: "inbox.username",
+                message: "is empty, but inbox.host is set".into(),
+            });
+        }
+        if self.inbox.folder.trim().is_empty() {
+            return Err(SettingsError::Invalid {
+                key: "inbox.folder",
+                message: "is empty".into(),
             });
         }
         if self.mail.smtp.timeout_secs == 0 {

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_core;
 mod m20261128_000002_clock_and_holidays;
 mod m20261128_000003_outbox;
+mod m20261128_000004_inbound;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_core::Migration),
             Box::new(m20261128_000002_clock_and_holidays::Migration),
             Box::new(m20261128_000003_outbox::Migration),
+            Box::new(m20261128_000004_inbound::Migration),
         ]
     }
 }

@@ -5,9 +5,11 @@ mod authorities;
 mod db;
 mod deadline;
 mod holidays;
+mod inbox;
 mod output;
 mod queue;
 mod requests;
+mod responses;
 mod seed;
 mod send;
 mod templates;
@@ -66,7 +68,22 @@ pub enum Command {
     /// The outbox: list outgoing messages, retry a request's failed or uncertain ones.
     #[command(subcommand)]
     Outbox(send::OutboxCommand),
+    /// Store one raw message from standard input (an MTA pipe), or a Maildir. Exit 75 when
+    /// the database is unavailable, so the MTA tries again.
+    Ingest(inbox::IngestArgs),
+    /// Inbound mail: the holding pen of unmatched messages, filing them, IMAP polling.
+    #[command(subcommand)]
+    Inbox(inbox::InboxCommand),
+    /// Record the outcome of a council's response.
+    Classify(responses::ClassifyArgs),
+    /// Record a response that came by post or through a portal.
+    LogResponse(responses::LogResponseArgs),
 }
+
+/// A failure worth retrying later: `foi` exits 75 (EX_TEMPFAIL) so an MTA keeps the message.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TempFail(pub String);
 
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s.trim())
@@ -138,5 +155,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Holidays(c) => holidays::run(&ctx, c).await,
         Command::Send(a) => send::send(&ctx, a).await,
         Command::Outbox(c) => send::outbox(&ctx, c).await,
+        Command::Ingest(a) => inbox::ingest(&ctx, a).await,
+        Command::Inbox(c) => inbox::inbox(&ctx, c).await,
+        Command::Classify(a) => responses::run_classify(&ctx, a).await,
+        Command::LogResponse(a) => responses::run_log_response(&ctx, a).await,
     }
 }

@@ -2,7 +2,9 @@
 //! so the rest of the program can trust what it holds.
 
 mod email;
+mod exemption;
 mod nation;
+mod outcome;
 mod reference;
 mod slug;
 mod state;
@@ -10,7 +12,9 @@ mod twinning_status;
 
 pub use crate::calendar::Regime;
 pub use email::EmailAddress;
+pub use exemption::Exemption;
 pub use nation::Nation;
+pub use outcome::Outcome;
 pub use reference::Reference;
 
 /// The fixed first part of every reference (`foi-…`).

@@ -1,6 +1,8 @@
 //! Mail: building and sending letters (transports, the outbox worker). Inbound mail joins
 //! this module later.
 
+pub mod imap;
+pub mod inbound;
 mod message;
 mod outbox;
 mod send_error;

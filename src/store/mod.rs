@@ -8,6 +8,7 @@ mod db;
 pub mod entities;
 pub mod events;
 pub mod holidays;
+pub mod inbound;
 pub mod messages;
 pub mod requests;
 pub mod twinnings;

@@ -322,3 +322,7 @@ pub async fn set_state(
     }
     Ok(())
 }
+
+pub async fn get_by_id(db: &impl ConnectionTrait, id: i32) -> StoreResult<Option<RequestModel>> {
+    Ok(Request::find_by_id(id).one(db).await?)
+}

@@ -30,6 +30,11 @@ pub struct Model {
     pub auto_submitted: bool,
     pub to_domain: String,
     pub claimed_by: Option<String>,
+    pub raw_sha256: Option<String>,
+    pub classification: Option<String>,
+    pub matched_via: Option<String>,
+    pub sender_flagged: bool,
+    pub source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,11 +1,14 @@
 //! sea-orm entities, one file per table, in the shape `sea-orm-cli generate entity` emits.
 //! Hand-written queries live beside this folder, never in it.
 
+pub mod attachment;
 pub mod authority;
 pub mod campaign;
+pub mod classification;
 pub mod clock_event;
 pub mod event;
 pub mod holiday_replacement;
+pub mod imap_state;
 pub mod message;
 pub mod operator_holiday;
 pub mod request;

@@ -1,0 +1,253 @@
+use super::{output, Ctx, TempFail};
+use crate::ingest::{Ingested, Ingestor};
+use crate::store::{inbound, requests};
+use anyhow::Context as _;
+use clap::Subcommand;
+use sea_orm::TransactionTrait;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// `foi ingest`: one raw message on standard input (for an MTA pipe), or a Maildir.
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    /// Ingest every message in DIR/new, moving each to DIR/cur once stored.
+    #[arg(long, value_name = "DIR")]
+    maildir: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxCommand {
+    /// Messages that could not be tied to a request (the holding pen).
+    Unmatched {
+        #[arg(long)]
+        json: bool,
+    },
+    /// File a held message under a request; it then counts as that request's mail.
+    Assign { message: i32, reference: String },
+    /// Poll the IMAP inbox once ([inbox] settings) and exit.
+    Poll {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn describe(i: &Ingested) -> String {
+    match i {
+        Ingested::Stored {
+            id,
+            kind,
+            reference: Some(r),
+            via,
+            sender_flagged,
+        } => format!(
+            "stored message {id}: {kind} for {r} (matched by {}){}",
+            via.as_deref().unwrap_or("?"),
+            if *sender_flagged {
+                "; sender is not at the council's domain"
+            } else {
+                ""
+            }
+        ),
+        Ingested::Stored {
+            id,
+            kind,
+            reference: None,
+            ..
+        } => {
+            format!(
+                "stored message {id}: {kind}, not matched to a request (see `foi inbox unmatched`)"
+            )
+        }
+        Ingested::Duplicate { id } => format!("already stored as message {id}; nothing new"),
+    }
+}
+
+pub async fn ingest(ctx: &Ctx, args: IngestArgs) -> anyhow::Result<()> {
+    // Read the message before touching the database: if the database is down the MTA keeps it.
+    let stdin_raw = if args.maildir.is_none() {
+        let mut raw = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut raw)
+            .context("cannot read the message on standard input")?;
+        if raw.is_empty() {
+            anyhow::bail!("no message on standard input");
+        }
+        Some(raw)
+    } else {
+        None
+    };
+    let db = crate::app::connect_and_migrate(&ctx.settings)
+        .await
+        .map_err(|e| TempFail(format!("{e}; the message was not stored, try again later")))?;
+    let ingestor = Ingestor::new(db, &ctx.settings);
+    let temp = |e: crate::ingest::IngestError| -> anyhow::Error {
+        match e {
+            crate::ingest::IngestError::Store(s) => s.into(),
+            other => TempFail(format!(
+                "{other}; the message was not stored, try again later"
+            ))
+            .into(),
+        }
+    };
+    if let Some(raw) = stdin_raw {
+        let r = ingestor
+            .ingest(&raw, "stdin", ctx.clock())
+            .await
+            .map_err(temp)?;
+        if args.json {
+            return output::json(&r);
+        }
+        println!("{}", describe(&r));
+        return Ok(());
+    }
+    let dir = args.maildir.unwrap_or_default();
+    let new = dir.join("new");
+    let cur = dir.join("cur");
+    if !new.is_dir() {
+        anyhow::bail!("{} is not a Maildir (it has no new/ folder)", dir.display());
+    }
+    std::fs::create_dir_all(&cur).with_context(|| format!("cannot create {}", cur.display()))?;
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&new)
+        .with_context(|| format!("cannot read {}", new.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    names.sort();
+    let mut results = Vec::new();
+    for path in names {
+        let raw =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let r = ingestor
+            .ingest(&raw, &format!("maildir:{}", path.display()), ctx.clock())
+            .await
+            .map_err(temp)?;
+        move_to_cur(&path, &cur)?;
+        if !args.json {
+            println!(
+                "{}: {}",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                describe(&r)
+            );
+        }
+        results.push(r);
+    }
+    if args.json {
+        return output::json(&results);
+    }
+    println!("{} message(s) read from {}", results.len(), new.display());
+    Ok(())
+}
+
+/// Maildir's rule: a message that has been seen moves to cur/ with an info suffix.
+fn move_to_cur(path: &Path, cur: &Path) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    let target = if name.contains(":2,") {
+        name
+    } else {
+        format!("{name}:2,S")
+    };
+    std::fs::rename(path, cur.join(&target))
+        .with_context(|| format!("cannot move {} to {}", path.display(), cur.display()))
+}
+
+pub async fn inbox(ctx: &Ctx, cmd: InboxCommand) -> anyhow::Result<()> {
+    match cmd {
+        InboxCommand::Unmatched { json } => {
+            let db = ctx.db().await?;
+            let list = inbound::unmatched(&db).await?;
+            if json {
+                let v: Vec<_> = list
+                    .iter()
+                    .map(|m| {
+                        serde_json::json!({"id": m.id, "from": m.from_addr, "subject": m.subject,
+                            "date": m.received_at, "kind": m.kind, "message_id": m.message_id})
+                    })
+                    .collect();
+                return output::json(&v);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.id.to_string(),
+                        m.received_at
+                            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                            .unwrap_or_default(),
+                        output::or_dash(Some(&m.from_addr)),
+                        m.kind.clone(),
+                        m.subject.clone(),
+                    ]
+                })
+                .collect();
+            output::table(&["ID", "RECEIVED", "FROM", "KIND", "SUBJECT"], &rows);
+            Ok(())
+        }
+        InboxCommand::Assign { message, reference } => {
+            let db = ctx.db().await?;
+            let m = inbound::get(&db, message)
+                .await?
+                .filter(|m| m.direction == "inbound")
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no inbound message {message} (see `foi inbox unmatched`)")
+                })?;
+            if let Some(id) = m.request_id {
+                let r = requests::get_by_id(&db, id)
+                    .await?
+                    .map(|r| r.reference)
+                    .unwrap_or_default();
+                anyhow::bail!("message {message} is already filed under {r}");
+            }
+            let request = requests::get_by_reference(&db, &reference).await?;
+            let raw = match &m.raw_path {
+                Some(p) => std::fs::read(p)
+                    .with_context(|| format!("cannot read the stored message {p}"))?,
+                None => Vec::new(),
+            };
+            let mail = crate::mail::inbound::parse(&raw);
+            let classification = crate::mail::inbound::classify(&mail);
+            let flagged = request
+                .to_address
+                .as_deref()
+                .is_some_and(|to| crate::mail::inbound::sender_differs(mail.from.as_ref(), to));
+            let txn = db.begin().await?;
+            inbound::assign(&txn, m.id, request.id, "staff").await?;
+            crate::ingest::apply(
+                &txn,
+                &request,
+                &m,
+                &mail,
+                &classification,
+                flagged,
+                "cli",
+                ctx.now,
+            )
+            .await?;
+            txn.commit().await?;
+            println!(
+                "message {message} filed under {} as {}",
+                request.reference, m.kind
+            );
+            Ok(())
+        }
+        InboxCommand::Poll { json } => {
+            let db = ctx.db().await?;
+            let report = crate::mail::imap::poll_once(&db, &ctx.settings, ctx.clock()).await?;
+            if json {
+                return output::json(&report);
+            }
+            println!("{report}");
+            Ok(())
+        }
+    }
+}

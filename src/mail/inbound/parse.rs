@@ -1,0 +1,789 @@
+//! Raw RFC 5322 bytes → [`ParsedMail`], via mail-parser, with fix-ups for
+//! the ways real council mail goes wrong.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use mail_parser::{
+    Address as MpAddress, Encoding, Header, HeaderName, HeaderValue, Message, MessageParser,
+    MessagePart, MimeHeaders, PartType,
+};
+
+use super::{
+    attachments::{default_filename, sha256_hex},
+    dsn::normalise_id,
+    safe_filename,
+    text::{
+        clean_text, decode_cp1252, fix_c1_controls, has_cp1252_only_chars, html_to_text, unfold,
+    },
+    Address, Attachment, AutoHeaders, ParsedMail,
+};
+
+/// Charset labels that mail-parser (like browsers) decodes as Windows-1252.
+/// Seeing a Windows-1252-only character in such a part means the label lied.
+const LATIN1_LABELS: &[&str] = &[
+    "iso-8859-1",
+    "iso8859-1",
+    "iso_8859-1",
+    "latin1",
+    "latin-1",
+    "l1",
+    "us-ascii",
+    "ascii",
+    "iso-ir-100",
+    "cp819",
+    "ibm819",
+];
+
+/// Parses a raw message. Never fails and never panics: whatever cannot be
+/// understood is reported in `parse_warnings` and the rest is kept.
+pub fn parse(raw: &[u8]) -> ParsedMail {
+    // mail-parser is large and fed hostile input; should it (or this code)
+    // ever panic, ingestion must carry on with the raw text. The fuzz tests
+    // fail on the warning, so such a panic is still noticed.
+    std::panic::catch_unwind(|| parse_structured(raw)).unwrap_or_else(|_| {
+        let mut mail = raw_text_only(raw);
+        mail.parse_warnings.push(PANIC_WARNING.into());
+        mail
+    })
+}
+
+/// The warning left when parsing panicked and only raw text was kept.
+pub const PANIC_WARNING: &str = "mail parser panicked; raw bytes kept as text";
+
+fn raw_text_only(raw: &[u8]) -> ParsedMail {
+    let (text, _) = clean_text(&String::from_utf8_lossy(raw));
+    ParsedMail {
+        raw_sha256: sha256_hex(raw),
+        text,
+        ..ParsedMail::default()
+    }
+}
+
+fn parse_structured(raw: &[u8]) -> ParsedMail {
+    let parsed = MessageParser::default().parse(raw);
+    let Some(message) = parsed.filter(has_real_headers) else {
+        let mut mail = raw_text_only(raw);
+        mail.parse_warnings
+            .push("no mail headers found; raw bytes kept as text".into());
+        return mail;
+    };
+    let mut mail = ParsedMail {
+        raw_sha256: sha256_hex(raw),
+        ..ParsedMail::default()
+    };
+    let Some(root) = message.parts.first() else {
+        return mail;
+    };
+
+    read_headers(&mut mail, raw, root.headers());
+    read_body(&mut mail, &message);
+    read_attachments(&mut mail, raw, &message);
+    check_structure(&mut mail, raw, &message);
+    mail
+}
+
+/// mail-parser treats any `word: text` line as a header, so plain text with
+/// a colon in its first line "parses". Insist on one field a mail has.
+fn has_real_headers(message: &Message<'_>) -> bool {
+    message.parts.first().is_some_and(|root| {
+        root.headers()
+            .iter()
+            .any(|h| !matches!(h.name, HeaderName::Other(_)))
+            || root.headers().iter().any(|h| {
+                let n = h.name();
+                n.eq_ignore_ascii_case("x-original-to") || n.eq_ignore_ascii_case("x-autoreply")
+            })
+    })
+}
+
+fn raw_value(raw: &[u8], h: &Header<'_>) -> String {
+    let bytes = raw
+        .get(h.offset_start as usize..h.offset_end as usize)
+        .unwrap_or_default();
+    unfold(&String::from_utf8_lossy(bytes))
+}
+
+fn read_headers(mail: &mut ParsedMail, raw: &[u8], headers: &[Header<'_>]) {
+    let mut auto = AutoHeaders::default();
+    let mut sender: Option<Address> = None;
+    let mut eight_bit_fixed = false;
+
+    for h in headers {
+        match &h.name {
+            HeaderName::MessageId => {
+                if mail.message_id.is_none() {
+                    mail.message_id = ids(&h.value)
+                        .into_iter()
+                        .next()
+                        .or_else(|| normalise_id(&raw_value(raw, h)));
+                }
+            }
+            HeaderName::InReplyTo => mail.in_reply_to.extend(ids(&h.value)),
+            HeaderName::References => mail.references.extend(ids(&h.value)),
+            HeaderName::From => {
+                if mail.from.is_none() {
+                    let mut list = addresses(&h.value);
+                    if list.is_empty() {
+                        list = loose_addresses(&raw_value(raw, h))
+                            .into_iter()
+                            .map(|address| Address {
+                                name: None,
+                                address,
+                            })
+                            .collect();
+                    }
+                    mail.from = list.into_iter().next();
+                    if let Some(from) = mail.from.as_mut() {
+                        eight_bit_fixed |= fix_8bit_name(raw, h, from);
+                    }
+                }
+            }
+            HeaderName::Sender => {
+                if sender.is_none() {
+                    sender = addresses(&h.value).into_iter().next();
+                }
+            }
+            HeaderName::ReplyTo => mail.reply_to.extend(addresses(&h.value)),
+            HeaderName::To => mail.to.extend(addresses(&h.value)),
+            HeaderName::Cc => mail.cc.extend(addresses(&h.value)),
+            HeaderName::DeliveredTo => mail
+                .delivered_to
+                .extend(loose_addresses(&raw_value(raw, h))),
+            HeaderName::Subject => {
+                if mail.subject.is_empty() {
+                    let (subject, fixed) = subject_text(raw, h);
+                    mail.subject = subject;
+                    eight_bit_fixed |= fixed;
+                }
+            }
+            HeaderName::Date => {
+                if mail.date.is_none() {
+                    mail.date = h.value.as_datetime().and_then(to_chrono);
+                }
+            }
+            HeaderName::AutoSubmitted => set_once(&mut auto.auto_submitted, raw_value(raw, h)),
+            HeaderName::ReturnPath => set_once(&mut auto.return_path, raw_value(raw, h)),
+            HeaderName::ContentType => set_once(&mut auto.content_type, raw_value(raw, h)),
+            _ => {
+                let name = h.name();
+                let value = || raw_value(raw, h);
+                if name.eq_ignore_ascii_case("x-original-to") {
+                    mail.x_original_to.extend(loose_addresses(&value()));
+                } else if name.eq_ignore_ascii_case("x-autoreply") {
+                    set_once(&mut auto.x_autoreply, value());
+                } else if name.eq_ignore_ascii_case("x-autorespond") {
+                    set_once(&mut auto.x_autorespond, value());
+                } else if name.eq_ignore_ascii_case("x-auto-response-suppress") {
+                    set_once(&mut auto.x_auto_response_suppress, value());
+                } else if name.eq_ignore_ascii_case("precedence") {
+                    set_once(&mut auto.precedence, value());
+                } else if name.eq_ignore_ascii_case("x-failed-recipients") {
+                    auto.x_failed_recipients.extend(loose_addresses(&value()));
+                }
+            }
+        }
+    }
+
+    if mail.from.is_none() {
+        mail.from = sender;
+    }
+    if eight_bit_fixed {
+        mail.parse_warnings
+            .push("8-bit header bytes that are not UTF-8 decoded as windows-1252".into());
+    }
+    mail.headers = auto;
+}
+
+fn set_once(slot: &mut Option<String>, value: String) {
+    if slot.is_none() && !value.is_empty() {
+        *slot = Some(value);
+    }
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(t) => normalise_id(t).into_iter().collect(),
+        HeaderValue::TextList(list) => list.iter().filter_map(|t| normalise_id(t)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn addresses(value: &HeaderValue<'_>) -> Vec<Address> {
+    let list: Vec<&mail_parser::Addr<'_>> = match value {
+        HeaderValue::Address(MpAddress::List(list)) => list.iter().collect(),
+        HeaderValue::Address(MpAddress::Group(groups)) => {
+            groups.iter().flat_map(|g| g.addresses.iter()).collect()
+        }
+        _ => Vec::new(),
+    };
+    list.into_iter()
+        .filter_map(|a| {
+            let address = normalise_address(a.address.as_deref()?)?;
+            let name = a
+                .name
+                .as_deref()
+                .map(|n| clean_text(&unfold(n)).0)
+                .filter(|n| !n.is_empty());
+            Some(Address { name, address })
+        })
+        .collect()
+}
+
+/// Trims, strips angle brackets, lower-cases the domain.
+fn normalise_address(a: &str) -> Option<String> {
+    let a = a
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim();
+    if a.is_empty() || a.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    Some(match a.rsplit_once('@') {
+        Some((local, domain)) => format!(
+            "{local}@{}",
+            domain.trim_end_matches('.').to_ascii_lowercase()
+        ),
+        None => a.to_string(),
+    })
+}
+
+/// Addresses in a header mail-parser leaves raw (Delivered-To and friends):
+/// `a@b`, `<a@b>`, or several separated by commas.
+fn loose_addresses(value: &str) -> Vec<String> {
+    value
+        .split([',', ' ', '\t'])
+        .filter(|t| t.contains('@'))
+        .filter_map(normalise_address)
+        .collect()
+}
+
+/// The decoded subject, re-decoded from the raw bytes as Windows-1252 when
+/// the sender put 8-bit non-UTF-8 bytes in the header.
+fn subject_text(raw: &[u8], h: &Header<'_>) -> (String, bool) {
+    let decoded = h.value.as_text().unwrap_or_default();
+    let bytes = raw
+        .get(h.offset_start as usize..h.offset_end as usize)
+        .unwrap_or_default();
+    if decoded.contains('\u{FFFD}') && std::str::from_utf8(bytes).is_err() {
+        return (unfold(&decode_cp1252(bytes)), true);
+    }
+    (unfold(decoded), false)
+}
+
+fn fix_8bit_name(raw: &[u8], h: &Header<'_>, from: &mut Address) -> bool {
+    let bytes = raw
+        .get(h.offset_start as usize..h.offset_end as usize)
+        .unwrap_or_default();
+    let broken = from.name.as_deref().is_some_and(|n| n.contains('\u{FFFD}'));
+    if !broken || std::str::from_utf8(bytes).is_ok() {
+        return false;
+    }
+    let decoded = unfold(&decode_cp1252(bytes));
+    let name = decoded
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .trim_matches('"')
+        .trim()
+        .to_string();
+    from.name = (!name.is_empty()).then_some(name);
+    true
+}
+
+fn to_chrono(d: &mail_parser::DateTime) -> Option<DateTime<Utc>> {
+    let naive = NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))?
+        .and_hms_opt(
+        u32::from(d.hour),
+        u32::from(d.minute),
+        u32::from(d.second.min(59)),
+    )?;
+    let offset = (i64::from(d.tz_hour) * 3600 + i64::from(d.tz_minute) * 60)
+        * if d.tz_before_gmt { -1 } else { 1 };
+    let utc = Utc.from_utc_datetime(&naive);
+    utc.checked_sub_signed(chrono::Duration::try_seconds(offset)?)
+}
+
+fn read_body(mail: &mut ParsedMail, message: &Message<'_>) {
+    let (mut text, mut warnings) = body_text(message);
+
+    // Outlook's "forward as attachment" puts the substance inside a
+    // message/rfc822 part; a reader of the reply needs it in the text.
+    // Returned originals inside reports are our own words, so not those.
+    let is_report = mail
+        .headers
+        .content_type
+        .as_deref()
+        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("multipart/report"));
+    if !is_report {
+        for id in &message.attachments {
+            let Some(PartType::Message(inner)) = message.parts.get(*id as usize).map(|p| &p.body)
+            else {
+                continue;
+            };
+            let (inner_text, inner_warnings) = body_text(inner);
+            text.push_str(&forward_block(inner, &inner_text));
+            warnings.extend(inner_warnings);
+        }
+    }
+
+    let (cleaned, removed) = clean_text(&text);
+    if removed {
+        warnings.push("control characters (such as NUL) removed from text".into());
+    }
+    mail.text = cleaned.trim_end().to_string();
+    for w in warnings {
+        if !mail.parse_warnings.contains(&w) {
+            mail.parse_warnings.push(w);
+        }
+    }
+}
+
+fn forward_block(inner: &Message<'_>, inner_text: &str) -> String {
+    let root = inner.parts.first();
+    let field = |name: HeaderName<'static>| {
+        root.and_then(|p| p.headers.iter().find(|h| h.name == name))
+            .map(|h| match &h.value {
+                HeaderValue::Text(t) => unfold(t),
+                HeaderValue::Address(_) => addresses(&h.value)
+                    .iter()
+                    .map(|a| match &a.name {
+                        Some(n) => format!("{n} <{}>", a.address),
+                        None => a.address.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                HeaderValue::DateTime(d) => d.to_rfc822(),
+                _ => String::new(),
+            })
+            .unwrap_or_default()
+    };
+    let mut block = String::from("\n\n---------- Forwarded message ----------\n");
+    for (label, name) in [
+        ("From", HeaderName::From),
+        ("Date", HeaderName::Date),
+        ("Subject", HeaderName::Subject),
+        ("To", HeaderName::To),
+    ] {
+        let v = field(name);
+        if !v.is_empty() {
+            block.push_str(&format!("{label}: {v}\n"));
+        }
+    }
+    block.push('\n');
+    block.push_str(inner_text);
+    block
+}
+
+/// The readable text of one message (not its attachments), plus warnings.
+fn body_text(message: &Message<'_>) -> (String, Vec<String>) {
+    let mut warnings = Vec::new();
+    let mut pieces: Vec<String> = Vec::new();
+    for id in body_part_ids(message) {
+        let Some(part) = message.parts.get(id as usize) else {
+            continue;
+        };
+        let recovered = recover_transfer_encoding(message, part).map(|b| decode_text(part, &b));
+        let (decoded, is_html) = match &part.body {
+            PartType::Text(t) => (recovered.as_deref().unwrap_or(t), is_html_type(part)),
+            PartType::Html(h) => (recovered.as_deref().unwrap_or(h), true),
+            _ => continue,
+        };
+        let fixed = fix_charset(message, part, decoded, &mut warnings);
+        let piece = if is_html { html_to_text(&fixed) } else { fixed };
+        if !piece.trim().is_empty() {
+            pieces.push(piece);
+        }
+    }
+    (pieces.join("\n\n"), warnings)
+}
+
+/// The parts that make up the readable body: mail-parser's text bodies, or
+/// its HTML bodies when no plain part exists. A text part it could not
+/// transfer-decode is filed as an attachment instead, so when nothing else
+/// is left, the first such unnamed text part is the body.
+fn body_part_ids(message: &Message<'_>) -> Vec<u32> {
+    let part = |id: &u32| message.parts.get(*id as usize);
+    let is_text = |id: &u32| part(id).is_some_and(|p| matches!(p.body, PartType::Text(_)));
+    let is_textual = |id: &u32| {
+        part(id).is_some_and(|p| matches!(p.body, PartType::Text(_) | PartType::Html(_)))
+    };
+
+    if message.text_body.iter().any(is_text) {
+        return message
+            .text_body
+            .iter()
+            .copied()
+            .filter(is_textual)
+            .collect();
+    }
+    let html: Vec<u32> = message
+        .html_body
+        .iter()
+        .copied()
+        .filter(is_textual)
+        .collect();
+    if !html.is_empty() {
+        return html;
+    }
+    message
+        .attachments
+        .iter()
+        .copied()
+        .find(|id| {
+            part(id).is_some_and(|p| {
+                p.is_encoding_problem
+                    && matches!(p.body, PartType::Text(_))
+                    && p.attachment_name().is_none()
+                    && !p.content_disposition().is_some_and(|d| d.is_attachment())
+                    && p.content_type().is_none_or(|ct| {
+                        ct.ctype().eq_ignore_ascii_case("text")
+                            && ct.subtype().is_some_and(|s| {
+                                s.eq_ignore_ascii_case("plain") || s.eq_ignore_ascii_case("html")
+                            })
+                    })
+            })
+        })
+        .into_iter()
+        .collect()
+}
+
+fn is_html_type(part: &MessagePart<'_>) -> bool {
+    part.content_type()
+        .is_some_and(|ct| ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("html")))
+}
+
+/// Repairs what mail-parser's charset handling leaves wrong and notes what
+/// the label got wrong.
+fn fix_charset(
+    message: &Message<'_>,
+    part: &MessagePart<'_>,
+    decoded: &str,
+    warnings: &mut Vec<String>,
+) -> String {
+    let label = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .map(|c| c.trim().to_ascii_lowercase());
+    let mut text = decoded.to_string();
+
+    if fix_c1_controls(&mut text) {
+        warnings.push("charset mislabelled: C1 control characters read as windows-1252".into());
+    }
+    if label.as_deref().is_some_and(|l| LATIN1_LABELS.contains(&l)) && has_cp1252_only_chars(&text)
+    {
+        warnings.push(format!(
+            "charset mislabelled: {} part contains windows-1252 characters",
+            label.as_deref().unwrap_or_default()
+        ));
+    }
+
+    // Text labelled UTF-8 (or not labelled) that is not UTF-8 is nearly
+    // always Windows-1252 from an old client.
+    let utf8_or_none = label.as_deref().is_none_or(|l| l == "utf-8" || l == "utf8");
+    if utf8_or_none && text.contains('\u{FFFD}') {
+        if let Some(bytes) = transfer_decoded(message, part) {
+            if std::str::from_utf8(&bytes).is_err() {
+                text = decode_cp1252(&bytes);
+                warnings.push(format!(
+                    "charset mislabelled: part labelled {} is not UTF-8; decoded as windows-1252",
+                    label.as_deref().unwrap_or("(none)")
+                ));
+            }
+        }
+    }
+    text
+}
+
+/// mail-parser gives up on a base64 or quoted-printable part that no
+/// boundary closes (a truncated message) and keeps the encoded text, though
+/// the encoding itself is usually intact. Decode it here.
+fn recover_transfer_encoding(message: &Message<'_>, part: &MessagePart<'_>) -> Option<Vec<u8>> {
+    if !part.is_encoding_problem {
+        return None;
+    }
+    let cte = part
+        .headers
+        .iter()
+        .find(|h| h.name == HeaderName::ContentTransferEncoding)?
+        .value
+        .as_text()?
+        .trim()
+        .to_ascii_lowercase();
+    let raw = message
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize)?;
+    match cte.as_str() {
+        "base64" => mail_parser::decoders::base64::base64_decode(raw.trim_ascii_end()),
+        "quoted-printable" => mail_parser::decoders::quoted_printable::quoted_printable_decode(raw),
+        _ => None,
+    }
+}
+
+/// Bytes of a text part to a string, by its charset label, falling back to
+/// Windows-1252 for unlabelled non-UTF-8.
+fn decode_text(part: &MessagePart<'_>, bytes: &[u8]) -> String {
+    let decoder = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .and_then(|c| mail_parser::decoders::charsets::map::charset_decoder(c.as_bytes()));
+    match (decoder, std::str::from_utf8(bytes)) {
+        (Some(decode), _) => decode(bytes),
+        (None, Ok(s)) => s.to_string(),
+        (None, Err(_)) => decode_cp1252(bytes),
+    }
+}
+
+/// The part's body bytes after undoing base64 / quoted-printable, before any
+/// charset decoding.
+fn transfer_decoded(message: &Message<'_>, part: &MessagePart<'_>) -> Option<Vec<u8>> {
+    let raw = message
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize)?;
+    match part.encoding {
+        Encoding::None => Some(raw.to_vec()),
+        Encoding::Base64 => mail_parser::decoders::base64::base64_decode(raw),
+        Encoding::QuotedPrintable => {
+            mail_parser::decoders::quoted_printable::quoted_printable_decode(raw)
+        }
+    }
+}
+
+fn read_attachments(mail: &mut ParsedMail, raw: &[u8], message: &Message<'_>) {
+    let body = body_part_ids(message);
+    let ids = message.attachments.iter().filter(|id| !body.contains(id));
+    for (n, id) in ids.enumerate() {
+        let Some(part) = message.parts.get(*id as usize) else {
+            continue;
+        };
+        let content_type = part
+            .content_type()
+            .map(|ct| {
+                format!(
+                    "{}/{}",
+                    ct.ctype().trim(),
+                    ct.subtype().unwrap_or("octet-stream").trim()
+                )
+                .to_ascii_lowercase()
+            })
+            .unwrap_or_else(|| match part.body {
+                PartType::Text(_) => "text/plain".into(),
+                PartType::Html(_) => "text/html".into(),
+                PartType::Message(_) => "message/rfc822".into(),
+                _ => "application/octet-stream".into(),
+            });
+
+        let bytes: Vec<u8> = match (recover_transfer_encoding(message, part), &part.body) {
+            (_, PartType::Multipart(_)) => continue,
+            (Some(recovered), _) => recovered,
+            (None, PartType::Binary(b) | PartType::InlineBinary(b)) => b.to_vec(),
+            (None, PartType::Text(t) | PartType::Html(t)) => t.as_bytes().to_vec(),
+            // A nested message that was not transfer-encoded shares the
+            // outer buffer (mail-parser gives it the whole outer message as
+            // raw_message), so slice it out by offsets.
+            (None, PartType::Message(inner)) => match part.encoding {
+                Encoding::None => raw
+                    .get(part.offset_body as usize..part.offset_end as usize)
+                    .unwrap_or_default()
+                    .to_vec(),
+                _ => inner.raw_message.to_vec(),
+            },
+        };
+
+        let original_filename = part
+            .attachment_name()
+            .map(|n| clean_text(&unfold(n)).0)
+            .filter(|n| !n.is_empty());
+        let filename = match (&original_filename, &part.body) {
+            (Some(name), _) => safe_filename(name),
+            (None, PartType::Message(inner)) => inner
+                .parts
+                .first()
+                .and_then(|p| p.headers.iter().find(|h| h.name == HeaderName::Subject))
+                .and_then(|h| h.value.as_text())
+                .map(|s| safe_filename(&format!("{}.eml", unfold(s))))
+                .unwrap_or_else(|| default_filename(n + 1, &content_type)),
+            (None, _) => default_filename(n + 1, &content_type),
+        };
+
+        mail.attachments.push(Attachment {
+            filename,
+            original_filename,
+            content_type,
+            sha256: sha256_hex(&bytes),
+            bytes,
+        });
+    }
+}
+
+const MAX_BOUNDARY_CHECKS: usize = 16;
+
+/// Notes structural damage mail-parser silently recovered from.
+fn check_structure(mail: &mut ParsedMail, raw: &[u8], message: &Message<'_>) {
+    // Each check scans the whole message, so a crafted message with
+    // thousands of multiparts must not make this quadratic.
+    let mut boundaries: Vec<&str> = Vec::new();
+    for part in &message.parts {
+        if let Some(b) = part
+            .content_type()
+            .filter(|ct| ct.ctype().eq_ignore_ascii_case("multipart"))
+            .and_then(|ct| ct.attribute("boundary"))
+        {
+            if !boundaries.contains(&b) {
+                boundaries.push(b);
+            }
+        }
+        if boundaries.len() >= MAX_BOUNDARY_CHECKS {
+            break;
+        }
+    }
+    let missing_boundary = boundaries
+        .iter()
+        .any(|b| !contains(raw, format!("--{b}--").as_bytes()));
+    if missing_boundary {
+        mail.parse_warnings.push("no final MIME boundary".into());
+    }
+    // mail-parser flags a part it could not transfer-decode and keeps its
+    // raw text instead; a header-only message is flagged too, with no body.
+    if message.parts.iter().any(|p| {
+        p.is_encoding_problem
+            && !matches!(&p.body, PartType::Text(t) if t.is_empty())
+            && recover_transfer_encoding(message, p).is_none()
+    }) {
+        mail.parse_warnings.push(
+            "a part could not be decoded (broken base64 or quoted-printable); kept as sent".into(),
+        );
+    }
+    // mail-parser skips characters outside the base64 alphabet without
+    // telling anyone, so the decoded bytes of such a part are suspect.
+    let corrupt_base64 = message.parts.iter().any(|p| {
+        p.encoding == Encoding::Base64
+            && raw
+                .get(p.offset_body as usize..p.offset_end as usize)
+                .is_some_and(|body| body.iter().any(|b| !is_base64_byte(*b)))
+    });
+    if corrupt_base64 {
+        mail.parse_warnings
+            .push("base64 part contains invalid characters; decoded bytes may be damaged".into());
+    }
+}
+
+fn is_base64_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\r' | b'\n' | b'\t' | b' ')
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_normalised() {
+        let raw = b"Return-Path: <>\r\nDelivered-To: foi+foi-2026-0001@Reply.FOI.invalid\r\n\
+Delivered-To: <requests@foi.invalid>\r\nMessage-ID:  bare@Example.org \r\n\
+In-Reply-To: <a@b>\r\n <c@d>\r\nReferences: <r1@x> <r2@x>\r\nFrom: \"X\" <Someone@Council.EXAMPLE.gov.uk>\r\n\
+To: undisclosed-recipients:;\r\nDate: Mon, 2 Mar 2026 10:00:00 +0100\r\nSubject: hi\r\n\r\nbody\r\n";
+        let m = parse(raw);
+        assert_eq!(m.message_id.as_deref(), Some("<bare@Example.org>"));
+        assert_eq!(m.in_reply_to, vec!["<a@b>", "<c@d>"]);
+        assert_eq!(m.references, vec!["<r1@x>", "<r2@x>"]);
+        assert_eq!(
+            m.delivered_to,
+            vec![
+                "foi+foi-2026-0001@reply.foi.invalid",
+                "requests@foi.invalid"
+            ]
+        );
+        assert_eq!(
+            m.from.as_ref().map(|a| a.address.as_str()),
+            Some("Someone@council.example.gov.uk")
+        );
+        assert!(m.to.is_empty());
+        assert_eq!(m.headers.return_path.as_deref(), Some("<>"));
+        assert_eq!(
+            m.date.map(|d| d.to_rfc3339()),
+            Some("2026-03-02T09:00:00+00:00".into())
+        );
+        assert_eq!(m.text, "body");
+    }
+
+    #[test]
+    fn mail_parser_debug_assertion_input_parses() {
+        // Reaches debug_assert!(false) inside mail-parser 0.11 ("Invalid part
+        // ID, could not find multipart"): needs the profile override in
+        // Cargo.toml, and catch_unwind as the last line of defence.
+        let raw = b"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n--b\r\n\
+Auto-Submitted: auto-replied\r\nContent-Type: message/rfc822\r\n=E9=8\r\n\r\n\
+Content-Type: message/rfc822\r\n\r\n\r\n--b--\r\n";
+        let m = parse(raw);
+        assert!(
+            !m.parse_warnings.iter().any(|w| w == PANIC_WARNING),
+            "{:?}",
+            m.parse_warnings
+        );
+    }
+
+    #[test]
+    fn impossible_dates_are_dropped() {
+        let m = parse(b"From: a@b.example\nDate: Mon, 31 Feb 2026 25:61:00 +0000\n\nx");
+        assert_eq!(m.date, None);
+    }
+
+    #[test]
+    fn truncated_base64_text_is_still_decoded() {
+        let raw = b"From: a@b.example\nContent-Type: multipart/mixed; boundary=zz\n\n--zz\n\
+Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n\
+VGhlIGNvdW5jaWwgc3BlbnQgwqM1LjI=\n";
+        let m = parse(raw);
+        assert_eq!(m.text, "The council spent £5.2");
+        assert!(m
+            .parse_warnings
+            .iter()
+            .any(|w| w.contains("final MIME boundary")));
+    }
+
+    #[test]
+    fn utf8_label_on_windows_1252_bytes_falls_back() {
+        let raw = b"From: a@b.example\nContent-Type: text/plain; charset=utf-8\n\n\x93Quoted\x94 \x96 \x80 5\n";
+        let m = parse(raw);
+        assert_eq!(m.text, "“Quoted” – € 5");
+        assert!(m.parse_warnings.iter().any(|w| w.contains("mislabelled")));
+    }
+
+    #[test]
+    fn base64_windows_1252_labelled_utf8_falls_back() {
+        let raw = b"From: a@b.example\nContent-Type: text/plain; charset=utf-8\n\
+Content-Transfer-Encoding: base64\n\nk1F1b3RlZJQgliCAIDUNCg==\n";
+        assert_eq!(parse(raw).text, "“Quoted” – € 5");
+    }
+
+    #[test]
+    fn headerless_text_is_kept_raw() {
+        let m = parse(b"Please reply: thanks\n\nfoi-2026-0001");
+        assert!(m.text.contains("Please reply: thanks"));
+        assert!(m.from.is_none());
+        let m = parse(b"");
+        assert_eq!(m.text, "");
+        assert_eq!(m.raw_sha256.len(), 64);
+    }
+
+    #[test]
+    fn nested_message_bytes_are_the_nested_message_only() {
+        let raw = b"From: a@b.example\nContent-Type: multipart/mixed; boundary=q\n\n--q\n\
+Content-Type: text/plain\n\nouter\n--q\nContent-Type: message/rfc822\n\n\
+From: c@d.example\nSubject: inner\nMessage-ID: <inner@d.example>\n\ninner body\n--q--\n";
+        let m = parse(raw);
+        let inner = m.attachments.first().expect("nested message kept");
+        assert_eq!(inner.filename, "inner.eml");
+        assert!(inner.bytes.starts_with(b"From: c@d.example"));
+        assert!(!inner.bytes.windows(5).any(|w| w == b"outer"));
+        assert_eq!(
+            parse(&inner.bytes).message_id.as_deref(),
+            Some("<inner@d.example>")
+        );
+        assert!(m.text.contains("inner body"));
+    }
+}

@@ -1,0 +1,231 @@
+//! Queries for stored inbound mail: duplicates, the holding pen, attachments, thread lookups,
+//! IMAP high-water marks.
+
+use super::entities::message::{self, Entity as Message};
+use super::entities::{attachment, imap_state};
+use super::StoreResult;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+
+pub use attachment::Model as AttachmentModel;
+pub use message::Model as MessageModel;
+
+/// A stored message with the same bytes, or (inbound) the same Message-ID.
+pub async fn find_duplicate(
+    db: &impl ConnectionTrait,
+    raw_sha256: &str,
+    message_id: Option<&str>,
+) -> StoreResult<Option<MessageModel>> {
+    let mut cond = Condition::any().add(message::Column::RawSha256.eq(raw_sha256));
+    if let Some(id) = message_id {
+        cond = cond.add(
+            Condition::all()
+                .add(message::Column::Direction.eq("inbound"))
+                .add(message::Column::MessageId.eq(id)),
+        );
+    }
+    Ok(Message::find().filter(cond).one(db).await?)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInbound {
+    pub request_id: Option<i32>,
+    pub kind: String,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub from_addr: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub body: String,
+    pub raw_path: Option<String>,
+    pub raw_sha256: String,
+    pub matched_via: Option<String>,
+    pub sender_flagged: bool,
+    pub source: String,
+    pub received_at: DateTime<Utc>,
+}
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    m: NewInbound,
+) -> Result<MessageModel, sea_orm::DbErr> {
+    message::ActiveModel {
+        request_id: Set(m.request_id),
+        direction: Set("inbound".into()),
+        kind: Set(m.kind.clone()),
+        state: Set("stored".into()),
+        message_id: Set(m.message_id),
+        in_reply_to: Set(m.in_reply_to),
+        from_addr: Set(m.from_addr),
+        to_addr: Set(m.to_addr),
+        subject: Set(m.subject),
+        body: Set(m.body),
+        raw_path: Set(m.raw_path),
+        attempts: Set(0),
+        created_at: Set(m.received_at),
+        received_at: Set(Some(m.received_at)),
+        raw_sha256: Set(Some(m.raw_sha256)),
+        classification: Set(Some(m.kind)),
+        matched_via: Set(m.matched_via),
+        sender_flagged: Set(m.sender_flagged),
+        source: Set(Some(m.source)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn add_attachment(
+    db: &impl ConnectionTrait,
+    message_id: i32,
+    filename: &str,
+    content_type: &str,
+    size: i64,
+    sha256: &str,
+    path: &str,
+) -> StoreResult<AttachmentModel> {
+    Ok(attachment::ActiveModel {
+        message_id: Set(message_id),
+        filename: Set(filename.to_string()),
+        content_type: Set(content_type.to_string()),
+        size: Set(size),
+        sha256: Set(sha256.to_string()),
+        path: Set(path.to_string()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn attachments(
+    db: &impl ConnectionTrait,
+    message_id: i32,
+) -> StoreResult<Vec<AttachmentModel>> {
+    Ok(attachment::Entity::find()
+        .filter(attachment::Column::MessageId.eq(message_id))
+        .order_by_asc(attachment::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The outbound message (ours) with one of these Message-IDs, newest first.
+pub async fn outbound_by_message_ids(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> StoreResult<Option<MessageModel>> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    Ok(Message::find()
+        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::MessageId.is_in(ids.to_vec()))
+        .filter(message::Column::RequestId.is_not_null())
+        .order_by_desc(message::Column::Id)
+        .one(db)
+        .await?)
+}
+
+pub async fn latest_sent_outbound(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+) -> StoreResult<Option<MessageModel>> {
+    Ok(Message::find()
+        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::RequestId.eq(request_id))
+        .filter(message::Column::State.eq("sent"))
+        .order_by_desc(message::Column::Id)
+        .one(db)
+        .await?)
+}
+
+pub async fn unmatched(db: &impl ConnectionTrait) -> StoreResult<Vec<MessageModel>> {
+    Ok(Message::find()
+        .filter(message::Column::Direction.eq("inbound"))
+        .filter(message::Column::RequestId.is_null())
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> StoreResult<Option<MessageModel>> {
+    Ok(Message::find_by_id(id).one(db).await?)
+}
+
+pub async fn assign(
+    db: &impl ConnectionTrait,
+    id: i32,
+    request_id: i32,
+    via: &str,
+) -> StoreResult<()> {
+    Message::update_many()
+        .col_expr(message::Column::RequestId, Expr::value(request_id))
+        .col_expr(message::Column::MatchedVia, Expr::value(via))
+        .filter(message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_outbound_failed(
+    db: &impl ConnectionTrait,
+    id: i32,
+    error: &str,
+) -> StoreResult<()> {
+    Message::update_many()
+        .col_expr(message::Column::State, Expr::value("failed"))
+        .col_expr(message::Column::LastError, Expr::value(error))
+        .filter(message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The IMAP high-water mark for one mailbox (`host/user/folder`).
+pub async fn imap_mark(
+    db: &impl ConnectionTrait,
+    mailbox: &str,
+) -> StoreResult<Option<(u32, u32)>> {
+    Ok(imap_state::Entity::find()
+        .filter(imap_state::Column::Mailbox.eq(mailbox))
+        .one(db)
+        .await?
+        .map(|m| (m.uidvalidity as u32, m.last_uid as u32)))
+}
+
+pub async fn set_imap_mark(
+    db: &impl ConnectionTrait,
+    mailbox: &str,
+    uidvalidity: u32,
+    last_uid: u32,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    match imap_state::Entity::find()
+        .filter(imap_state::Column::Mailbox.eq(mailbox))
+        .one(db)
+        .await?
+    {
+        Some(m) => {
+            let mut am: imap_state::ActiveModel = m.into();
+            am.uidvalidity = Set(uidvalidity as i64);
+            am.last_uid = Set(last_uid as i64);
+            am.updated_at = Set(now);
+            am.update(db).await?;
+        }
+        None => {
+            imap_state::ActiveModel {
+                mailbox: Set(mailbox.to_string()),
+                uidvalidity: Set(uidvalidity as i64),
+                last_uid: Set(last_uid as i64),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
