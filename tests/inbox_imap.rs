@@ -6,7 +6,6 @@ mod common;
 mod corpus;
 #[path = "support/imap.rs"]
 mod imap;
-#[allow(dead_code)]
 #[path = "support/smtp.rs"]
 mod smtp;
 
