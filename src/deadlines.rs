@@ -50,7 +50,8 @@ pub struct Moved {
     pub to: Option<NaiveDate>,
 }
 
-fn fields(d: &Deadlines) -> [(&'static str, Option<NaiveDate>); 8] {
+/// Each deadline with the words staff read it by.
+pub fn fields(d: &Deadlines) -> [(&'static str, Option<NaiveDate>); 8] {
     [
         ("response due", d.response_due),
         ("refusal notice due", d.refusal_notice_due),

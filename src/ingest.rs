@@ -45,20 +45,6 @@ pub enum Ingested {
     },
 }
 
-pub fn kind_of(c: &Classification) -> &'static str {
-    match c {
-        Classification::Bounce {
-            permanent: true, ..
-        } => "bounce_permanent",
-        Classification::Bounce {
-            permanent: false, ..
-        } => "bounce_delay",
-        Classification::AutoReply { .. } => "auto_reply",
-        Classification::Acknowledgement => "acknowledgement",
-        Classification::Response => "response",
-    }
-}
-
 pub struct Ingestor {
     db: DatabaseConnection,
     data_dir: PathBuf,
@@ -101,7 +87,7 @@ impl Ingestor {
             files.push((a, path));
         }
         let classification = inbound::classify(&mail);
-        let kind = kind_of(&classification);
+        let kind = classification.kind();
         let txn = self.db.begin().await?;
         let (request, via) = self.find_request(&txn, &mail).await?;
         let sender_flagged = match &request {

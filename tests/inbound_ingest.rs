@@ -8,12 +8,11 @@ mod corpus;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{foi, stderr, stdout, TestDb};
-use foi::import::{parse_authorities, parse_twinnings};
 use foi::ingest::{Ingested, Ingestor};
 use foi::mail::{DispatchOutcome, MailTransport, Outbox};
 use foi::queue::Queuer;
 use foi::store::entities::message;
-use foi::store::{events, inbound, requests, twinnings};
+use foi::store::{events, inbound, requests};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::BTreeMap;
@@ -25,16 +24,8 @@ fn t0() -> DateTime<Utc> {
 /// Twelve sent requests, foi-2026-0001 … 0012, whose letters carry the Message-IDs the corpus
 /// replies to.
 async fn twelve_sent_requests(app: &foi::Application) {
-    let csv = "name,nation,foi_email\nSouthvale Council,England,foi@southvale.example.gov.uk\n";
-    foi::store::authorities::upsert_rows(&app.db, &parse_authorities("a.csv", csv).unwrap())
-        .await
-        .unwrap();
-    let tsv = "uk_authority\tuk_place\tnation\tchinese_partner\tpartner_province\trelationship\tsince_year\tstatus\n\
-               Southvale Council\tSouthvale\tEngland\tNingbo\tZhejiang\ttwinning\t2005\tactive\n";
-    twinnings::import_rows(&app.db, &parse_twinnings("t.tsv", tsv).unwrap())
-        .await
-        .unwrap();
-    let link = twinnings::list(&app.db, None, None).await.unwrap()[0].0.id;
+    let (_, link) =
+        common::council_with_link(app, "Southvale Council", "foi@southvale.example.gov.uk").await;
     let q = Queuer {
         settings: &app.settings,
         letters: &app.letters,

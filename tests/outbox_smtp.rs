@@ -8,11 +8,10 @@ mod smtp;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::TestDb;
-use foi::import::{parse_authorities, parse_twinnings};
 use foi::mail::{DispatchOutcome, MailTransport, Outbox};
 use foi::queue::Queuer;
 use foi::settings::{Secret, Settings, SmtpSecurity, TransportKind};
-use foi::store::{clock_events, events, messages, requests, twinnings};
+use foi::store::{clock_events, events, messages, requests};
 use smtp::{SmtpServer, TestCa};
 use std::collections::BTreeMap;
 
@@ -35,16 +34,8 @@ fn smtp_settings(db: &TestDb, port: u16, security: SmtpSecurity) -> Settings {
 
 /// Queues `n` requests to one council and returns their references.
 async fn queue(app: &foi::Application, n: usize) -> Vec<String> {
-    let csv = "name,nation,foi_email\nTest City Council,England,foi@test-city.example.org\n";
-    foi::store::authorities::upsert_rows(&app.db, &parse_authorities("a.csv", csv).unwrap())
-        .await
-        .unwrap();
-    let tsv = "uk_authority\tuk_place\tnation\tchinese_partner\tpartner_province\trelationship\tsince_year\tstatus\n\
-               Test City Council\tTest City\tEngland\tNingbo\tZhejiang\ttwinning\t2005\tactive\n";
-    twinnings::import_rows(&app.db, &parse_twinnings("t.tsv", tsv).unwrap())
-        .await
-        .unwrap();
-    let link = twinnings::list(&app.db, None, None).await.unwrap()[0].0.id;
+    let (_, link) =
+        common::council_with_link(app, "Test City Council", "foi@test-city.example.org").await;
     let q = Queuer {
         settings: &app.settings,
         letters: &app.letters,

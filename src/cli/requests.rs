@@ -150,16 +150,7 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             }
             if let Some(d) = &deadlines {
                 println!("\ndeadlines:");
-                for (what, date) in [
-                    ("response due", d.response_due),
-                    ("refusal notice due", d.refusal_notice_due),
-                    ("very overdue from", d.very_overdue_from),
-                    ("unpaid fee lapses on", d.fee_lapses_on),
-                    ("last day to ask for a review", d.review_request_last_day),
-                    ("review due", d.review_due),
-                    ("review due at the latest", d.review_due_max),
-                    ("complaint window ends", d.complaint_window_end),
-                ] {
+                for (what, date) in crate::deadlines::fields(d) {
                     if let Some(date) = date {
                         println!("  {what:<30} {date} {}", date.format("%a"));
                     }

@@ -166,3 +166,31 @@ pub fn stdout(o: &std::process::Output) -> String {
 pub fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// One English council with an FOI address and one active twinning link (with Ningbo);
+/// returns the council's slug and the link's id.
+pub async fn council_with_link(app: &Application, name: &str, email: &str) -> (String, i32) {
+    use foi::import::{parse_authorities, parse_twinnings};
+    let csv = format!("name,nation,foi_email\n{name},England,{email}\n");
+    let rows = parse_authorities("council.csv", &csv).unwrap();
+    foi::store::authorities::upsert_rows(&app.db, &rows)
+        .await
+        .unwrap();
+    let tsv = format!(
+        "uk_authority\tuk_place\tnation\tchinese_partner\tpartner_province\trelationship\tsince_year\tstatus\n\
+         {name}\t{name}\tEngland\tNingbo\tZhejiang\ttwinning\t2005\tactive\n"
+    );
+    foi::store::twinnings::import_rows(&app.db, &parse_twinnings("links.tsv", &tsv).unwrap())
+        .await
+        .unwrap();
+    let slug = rows[0].slug.to_string();
+    let link = foi::store::twinnings::list(&app.db, None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(_, a)| a.slug == slug)
+        .unwrap()
+        .0
+        .id;
+    (slug, link)
+}
