@@ -171,7 +171,8 @@ where
         inbound::set_imap_mark(db, &key, uidvalidity, 0, now).await?;
     }
     let mut stored_uids = Vec::new();
-    {
+    // An empty folder has no "n:*" range to fetch.
+    if mailbox.exists > 0 {
         let mut fetches = session
             .uid_fetch(format!("{}:*", last + 1), "(UID BODY.PEEK[])")
             .await

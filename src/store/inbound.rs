@@ -14,7 +14,8 @@ use sea_orm::{
 pub use attachment::Model as AttachmentModel;
 pub use message::Model as MessageModel;
 
-/// A stored message with the same bytes, or (inbound) the same Message-ID.
+/// A stored message with the same bytes or the same Message-ID (a copy of one of our own
+/// letters that finds its way into the inbox counts as already stored).
 pub async fn find_duplicate(
     db: &impl ConnectionTrait,
     raw_sha256: &str,
@@ -22,11 +23,7 @@ pub async fn find_duplicate(
 ) -> StoreResult<Option<MessageModel>> {
     let mut cond = Condition::any().add(message::Column::RawSha256.eq(raw_sha256));
     if let Some(id) = message_id {
-        cond = cond.add(
-            Condition::all()
-                .add(message::Column::Direction.eq("inbound"))
-                .add(message::Column::MessageId.eq(id)),
-        );
+        cond = cond.add(message::Column::MessageId.eq(id));
     }
     Ok(Message::find().filter(cond).one(db).await?)
 }
