@@ -58,6 +58,7 @@ async fn run() {
             reply_to: format!("foi+bench-{i}@reply.foi.invalid"),
             subject: format!("Bench {i}"),
             body: "Dear Officer,\n\nA letter of ordinary length.\n".repeat(40),
+            html: None,
             message_id: format!("<bench-{i}@foi.invalid>"),
             in_reply_to: None,
             references: None,

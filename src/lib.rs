@@ -4,6 +4,7 @@
 pub mod app;
 pub mod calendar;
 pub mod cli;
+pub mod daemon;
 pub mod deadlines;
 pub mod domain;
 pub mod files;

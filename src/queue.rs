@@ -197,6 +197,8 @@ impl Queuer<'_> {
                 in_reply_to: None,
                 references: None,
                 auto_submitted: false,
+                html_body: None,
+                state: messages::state::QUEUED,
             },
             self.now,
         )

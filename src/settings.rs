@@ -28,6 +28,49 @@ pub struct Settings {
     pub paths: PathSettings,
     pub deadlines: DeadlineSettings,
     pub inbox: InboxSettings,
+    pub schedule: ScheduleSettings,
+    pub chase: ChaseSettings,
+    pub escalation: EscalationSettings,
+    pub digest: DigestSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSettings {
+    pub dispatch: String,
+    pub poll: String,
+    pub sweep: String,
+    pub digest: String,
+}
+
+impl ScheduleSettings {
+    pub fn get(&self, job: &str) -> &str {
+        match job {
+            "dispatch" => &self.dispatch,
+            "poll" => &self.poll,
+            "sweep" => &self.sweep,
+            "digest" => &self.digest,
+            _ => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChaseSettings {
+    pub reminder_after_working_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationSettings {
+    pub auto_internal_review: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    pub recipients: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -251,6 +294,7 @@ impl Settings {
                 .separator("__")
                 .list_separator(";")
                 .with_list_parse_key("requester.postal_address")
+                .with_list_parse_key("digest.recipients")
                 .try_parsing(true)
                 .source(Some(env_map)),
         );
@@ -347,6 +391,21 @@ impl Settings {
                 key: "inbox.folder",
                 message: "is empty".into(),
             });
+        }
+        for (key, job) in [
+            ("schedule.dispatch", "dispatch"),
+            ("schedule.poll", "poll"),
+            ("schedule.sweep", "sweep"),
+            ("schedule.digest", "digest"),
+        ] {
+            crate::daemon::parse_schedule(self.schedule.get(job))
+                .map_err(|message| SettingsError::Invalid { key, message })?;
+        }
+        for r in &self.digest.recipients {
+            EmailAddress::parse(r).map_err(|e| SettingsError::Invalid {
+                key: "digest.recipients",
+                message: e.to_string(),
+            })?;
         }
         if self.mail.smtp.timeout_secs == 0 {
             return Err(SettingsError::Invalid {
@@ -489,6 +548,37 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("security") || err.contains("ssl"), "{err}");
+    }
+
+    #[test]
+    fn cron_strings_are_checked_at_start() {
+        let err = Settings::load_with_env(
+            LocalFile::None,
+            env(&[("FOI__SCHEDULE__SWEEP", "0 7 * * *")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("schedule.sweep") && err.contains("6 or 7 fields"),
+            "{err}"
+        );
+        let err = Settings::load_with_env(
+            LocalFile::None,
+            env(&[("FOI__SCHEDULE__DIGEST", "0 0 8 * * Funday")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("schedule.digest"), "{err}");
+        let s =
+            Settings::load_with_env(LocalFile::None, env(&[("FOI__SCHEDULE__POLL", "")])).unwrap();
+        assert_eq!(s.schedule.poll, "");
+        let err = Settings::load_with_env(
+            LocalFile::None,
+            env(&[("FOI__DIGEST__RECIPIENTS", "staff@example.org;oops")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("digest.recipients"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod m20261128_000001_create_core;
 mod m20261128_000002_clock_and_holidays;
 mod m20261128_000003_outbox;
 mod m20261128_000004_inbound;
+mod m20261128_000005_daemon;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_clock_and_holidays::Migration),
             Box::new(m20261128_000003_outbox::Migration),
             Box::new(m20261128_000004_inbound::Migration),
+            Box::new(m20261128_000005_daemon::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod output;
 mod queue;
 mod requests;
 mod responses;
+mod run;
 mod seed;
 mod send;
 mod templates;
@@ -78,6 +79,12 @@ pub enum Command {
     Classify(responses::ClassifyArgs),
     /// Record a response that came by post or through a portal.
     LogResponse(responses::LogResponseArgs),
+    /// The daemon: dispatch, inbox poll, deadline sweep and weekly digest on their schedules.
+    Run(run::RunArgs),
+    /// The weekly staff digest: preview it, or send this week's now (once per week).
+    Digest(run::DigestArgs),
+    /// Send a drafted internal-review letter.
+    Approve(run::ApproveArgs),
 }
 
 /// A failure worth retrying later: `foi` exits 75 (EX_TEMPFAIL) so an MTA keeps the message.
@@ -159,5 +166,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inbox(c) => inbox::inbox(&ctx, c).await,
         Command::Classify(a) => responses::run_classify(&ctx, a).await,
         Command::LogResponse(a) => responses::run_log_response(&ctx, a).await,
+        Command::Run(a) => run::run(&ctx, a).await,
+        Command::Digest(a) => run::digest(&ctx, a).await,
+        Command::Approve(a) => run::approve(&ctx, a).await,
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use lettre::message::header::{
     ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue,
 };
-use lettre::message::{Body, Mailbox, SinglePart};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,8 @@ pub struct OutgoingEmail {
     pub reply_to: String,
     pub subject: String,
     pub body: String,
+    /// An HTML alternative (staff digests); letters to councils are plain text only.
+    pub html: Option<String>,
     pub message_id: String,
     pub in_reply_to: Option<String>,
     pub references: Option<String>,
@@ -100,22 +102,30 @@ impl OutgoingEmail {
             builder = builder.header(AutoSubmitted("auto-generated".into()));
         }
         // Quoted-printable always: it survives any relay, and the letter's text is recovered exactly.
-        let body =
-            Body::new_with_encoding(self.body.clone(), ContentTransferEncoding::QuotedPrintable)
+        let qp = |text: &str| {
+            Body::new_with_encoding(text.to_string(), ContentTransferEncoding::QuotedPrintable)
                 .map_err(|_| SendError {
                     kind: SendErrorKind::Permanent,
                     message: "cannot encode the body".into(),
-                })?;
-        builder
-            .singlepart(
-                SinglePart::builder()
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(body),
-            )
-            .map_err(|e| SendError {
-                kind: SendErrorKind::Permanent,
-                message: format!("cannot build the message: {e}"),
-            })
+                })
+        };
+        let plain = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(qp(&self.body)?);
+        let built = match &self.html {
+            Some(html) => builder.multipart(
+                MultiPart::alternative().singlepart(plain).singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(qp(html)?),
+                ),
+            ),
+            None => builder.singlepart(plain),
+        };
+        built.map_err(|e| SendError {
+            kind: SendErrorKind::Permanent,
+            message: format!("cannot build the message: {e}"),
+        })
     }
 }
 
@@ -132,6 +142,7 @@ mod tests {
             reply_to: "foi+foi-2026-0001@reply.example.org".into(),
             subject: "Freedom of Information request [foi-2026-0001]".into(),
             body: "Dear Officer,\n\nPlease send me the agreement – in full.\n".into(),
+            html: None,
             message_id: "<foi-2026-0001.1.abc@reply.example.org>".into(),
             in_reply_to: None,
             references: None,

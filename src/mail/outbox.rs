@@ -208,6 +208,7 @@ impl Outbox {
                 .unwrap_or_else(|| message.from_addr.clone()),
             subject: message.subject.clone(),
             body: message.body.clone(),
+            html: message.html_body.clone(),
             message_id: message.message_id.clone().unwrap_or_default(),
             in_reply_to: message.in_reply_to.clone(),
             references: message.references_hdr.clone(),

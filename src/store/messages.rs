@@ -22,7 +22,9 @@ pub mod state {
     pub const FAILED: &str = "failed";
     /// The worker died between handing the message to the server and recording the answer.
     pub const UNCERTAIN: &str = "uncertain";
-    pub const ALL: [&str; 6] = [QUEUED, SENDING, RETRY, SENT, FAILED, UNCERTAIN];
+    /// Prepared by the daemon, waiting for staff to approve it.
+    pub const DRAFT: &str = "draft";
+    pub const ALL: [&str; 7] = [QUEUED, SENDING, RETRY, SENT, FAILED, UNCERTAIN, DRAFT];
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +40,9 @@ pub struct NewOutbound {
     pub in_reply_to: Option<String>,
     pub references: Option<String>,
     pub auto_submitted: bool,
+    pub html_body: Option<String>,
+    /// `queued` to send, or `draft` to wait for a person (`foi approve`).
+    pub state: &'static str,
 }
 
 fn domain_of(addr: &str) -> String {
@@ -55,7 +60,7 @@ pub async fn enqueue(
         request_id: Set(m.request_id),
         direction: Set("outbound".into()),
         kind: Set(m.kind),
-        state: Set(state::QUEUED.into()),
+        state: Set(m.state.into()),
         message_id: Set(Some(m.message_id)),
         in_reply_to: Set(m.in_reply_to),
         from_addr: Set(m.from_addr),
@@ -76,6 +81,7 @@ pub async fn enqueue(
         references_hdr: Set(m.references),
         auto_submitted: Set(m.auto_submitted),
         claimed_by: Set(None),
+        html_body: Set(m.html_body),
         ..Default::default()
     }
     .insert(db)

@@ -4,6 +4,7 @@
 pub mod authorities;
 pub mod campaigns;
 pub mod clock_events;
+pub mod daemon_state;
 mod db;
 pub mod entities;
 pub mod events;

@@ -35,6 +35,7 @@ pub struct Model {
     pub matched_via: Option<String>,
     pub sender_flagged: bool,
     pub source: Option<String>,
+    pub html_body: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,82 @@
+//! `foi run`: each enabled job on its own task, sleeping until its next cron time (no busy
+//! polling). A failing job logs why and runs again at its next time; the others carry on.
+//! A sweep or digest missed while the daemon was down runs once at start-up.
+
+use super::jobs::{run_job, Job, JobContext};
+use super::{last_tick, next_after, parse_schedule};
+use crate::store::daemon_state;
+use chrono::Utc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+pub async fn run(ctx: Arc<JobContext>, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let mut tasks = Vec::new();
+    for job in Job::ALL {
+        let Some(schedule) =
+            parse_schedule(ctx.settings.schedule.get(job.as_str())).map_err(anyhow::Error::msg)?
+        else {
+            tracing::info!(job = %job, "disabled (no schedule)");
+            continue;
+        };
+        if job == Job::Poll && !ctx.settings.inbox.enabled() {
+            tracing::info!(job = %job, "disabled: no [inbox] host configured");
+            continue;
+        }
+        if job.catches_up() {
+            match (
+                daemon_state::last_run(&ctx.db, job.as_str()).await?,
+                last_tick(&schedule, now),
+            ) {
+                (Some(last), Some(tick)) if last < tick => {
+                    tracing::info!(job = %job, missed = %tick, "catching up a run missed while the daemon was down");
+                    log_result(job, run_job(&ctx, job, now).await);
+                }
+                (None, _) => daemon_state::record_run(&ctx.db, job.as_str(), now).await?,
+                _ => {}
+            }
+        }
+        if let Some(next) = next_after(&schedule, now) {
+            tracing::info!(job = %job, next = %next, schedule = %ctx.settings.schedule.get(job.as_str()), "scheduled");
+        }
+        let ctx = ctx.clone();
+        let mut stop = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let now = Utc::now();
+                let Some(next) = next_after(&schedule, now) else {
+                    break;
+                };
+                let wait = (next - now).to_std().unwrap_or(Duration::ZERO);
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => break,
+                }
+                if ctx.stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                log_result(job, run_job(&ctx, job, Utc::now()).await);
+            }
+        }));
+    }
+    tracing::info!("foi is running; SIGINT or SIGTERM stops it");
+    let _ = shutdown.changed().await;
+    ctx.stopping.store(true, Ordering::SeqCst);
+    tracing::info!("stopping: finishing the work in flight");
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn log_result(job: Job, r: anyhow::Result<String>) {
+    match r {
+        Ok(summary) => tracing::info!(job = %job, "{summary}"),
+        Err(e) => {
+            tracing::error!(job = %job, error = %format!("{e:#}"), "job failed; it runs again at its next time")
+        }
+    }
+}
