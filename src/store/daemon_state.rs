@@ -35,14 +35,9 @@ pub async fn record_run(
     let b = db.get_database_backend();
     db.execute(Statement::from_sql_and_values(
         b,
-        format!("DELETE FROM job_runs WHERE job = {}", p(b, 1)),
-        [Value::from(job.to_string())],
-    ))
-    .await?;
-    db.execute(Statement::from_sql_and_values(
-        b,
         format!(
-            "INSERT INTO job_runs (job, last_run_at) VALUES ({}, {})",
+            "INSERT INTO job_runs (job, last_run_at) VALUES ({}, {}) \
+             ON CONFLICT (job) DO UPDATE SET last_run_at = EXCLUDED.last_run_at",
             p(b, 1),
             p(b, 2)
         ),

@@ -1,0 +1,274 @@
+//! The daemon end to end with real servers (aiosmtpd for mail out, Dovecot for replies) on
+//! SQLite and PostgreSQL, walking a campaign of five councils through weeks of statutory time.
+
+mod common;
+#[path = "support/corpus.rs"]
+#[allow(dead_code)]
+mod corpus;
+#[path = "support/imap.rs"]
+mod imap;
+#[path = "support/smtp.rs"]
+mod smtp;
+
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc, Weekday};
+use common::TestDb;
+use foi::daemon::{run_job, Job, JobContext};
+use foi::mail::MailTransport;
+use foi::queue::Queuer;
+use foi::settings::{ImapSecurity, Secret, Settings, SmtpSecurity, TransportKind};
+use foi::store::{events, requests};
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+async fn context(settings: &Settings, worker: &str) -> JobContext {
+    let app = foi::Application::build(settings.clone()).await.unwrap();
+    JobContext {
+        transport: MailTransport::from_settings(settings).unwrap(),
+        settings: app.settings,
+        db: app.db,
+        letters: app.letters,
+        worker: worker.into(),
+        stopping: Arc::new(AtomicBool::new(false)),
+    }
+}
+
+fn next_monday_8am(after: DateTime<Utc>) -> DateTime<Utc> {
+    let mut d = after.date_naive() + Duration::days(1);
+    while d.weekday() != Weekday::Mon {
+        d += Duration::days(1);
+    }
+    // 08:00 London is 07:00 UTC in summer time, which these dates are in.
+    Utc.from_utc_datetime(&d.and_hms_opt(7, 0, 0).unwrap())
+}
+
+async fn a_campaign_through_the_daemon(db: TestDb) {
+    let smtp_server = smtp::SmtpServer::builder().start();
+    let imap_server = Arc::new(
+        tokio::task::spawn_blocking(|| imap::ImapServer::builder().start())
+            .await
+            .unwrap(),
+    );
+    let mut settings = db.settings();
+    settings.mail.transport = TransportKind::Smtp;
+    settings.mail.smtp.host = "127.0.0.1".into();
+    settings.mail.smtp.port = smtp_server.port;
+    settings.mail.smtp.security = SmtpSecurity::None;
+    settings.mail.outbox.per_minute = 0;
+    settings.mail.outbox.per_domain_per_minute = 0;
+    settings.inbox.host = "127.0.0.1".into();
+    settings.inbox.port = imap_server.port;
+    settings.inbox.security = ImapSecurity::None;
+    settings.inbox.username = imap_server.user.clone();
+    settings.inbox.password = Secret::new(imap_server.password.clone());
+    settings.digest.recipients = vec!["staff@campaign.example.org".into()];
+
+    let app = foi::Application::build(settings.clone()).await.unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 4, 13, 9, 0, 0).unwrap();
+    let q = Queuer {
+        settings: &app.settings,
+        letters: &app.letters,
+        now: t0,
+        actor: "test",
+    };
+    let mut refs = Vec::new();
+    for n in 1..=5 {
+        let (slug, link) = common::council_with_link(
+            &app,
+            &format!("Council {n}"),
+            &format!("foi@council{n}.example.org"),
+        )
+        .await;
+        let l = q
+            .queue_one(
+                &app.db,
+                "twinning-agreement",
+                &slug,
+                Some(link),
+                &BTreeMap::new(),
+                false,
+            )
+            .await
+            .unwrap();
+        refs.push(l.reference);
+    }
+
+    let daemon = context(&settings, "daemon-1").await;
+    let out = run_job(&daemon, Job::Dispatch, t0).await.unwrap();
+    assert!(out.starts_with("5 sent"), "{out}");
+    let letters = smtp_server.wait_for(5, std::time::Duration::from_secs(10));
+    assert_eq!(letters.len(), 5);
+
+    let r1 = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    let due = r1.response_due.unwrap();
+    let t1 = Utc.from_utc_datetime(&(due + Duration::days(1)).and_hms_opt(6, 0, 0).unwrap());
+    let out = run_job(&daemon, Job::Sweep, t1).await.unwrap();
+    assert!(
+        out.starts_with("5 newly overdue") && out.contains("5 reminders"),
+        "{out}"
+    );
+    run_job(&daemon, Job::Dispatch, t1).await.unwrap();
+    let all = smtp_server.wait_for(10, std::time::Duration::from_secs(10));
+    assert_eq!(all.len(), 10);
+    for reference in &refs {
+        let original = letters
+            .iter()
+            .find(|m| m.header("Subject").unwrap().contains(reference.as_str()))
+            .unwrap();
+        let reminders: Vec<_> = all[5..]
+            .iter()
+            .filter(|m| m.header("Subject").unwrap().contains(reference.as_str()))
+            .collect();
+        assert_eq!(reminders.len(), 1, "exactly one reminder for {reference}");
+        assert_eq!(
+            reminders[0].header("In-Reply-To"),
+            original.header("Message-ID"),
+            "same thread"
+        );
+        assert_eq!(
+            reminders[0].header("Auto-Submitted").as_deref(),
+            Some("auto-generated")
+        );
+        assert_eq!(reminders[0].rcpt_tos, original.rcpt_tos);
+    }
+
+    // A restart, and the sweep again: no second reminder.
+    let restarted = context(&settings, "daemon-1-restarted").await;
+    let out = run_job(&restarted, Job::Sweep, t1 + Duration::hours(2))
+        .await
+        .unwrap();
+    assert!(out.contains("0 reminders"), "{out}");
+    run_job(&restarted, Job::Dispatch, t1 + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(smtp_server.received().len(), 10);
+
+    // Council 1 answers; the poll files the reply and it drops out of the overdue list.
+    let reply = format!(
+        "From: Information Governance <foi@council1.example.org>\r\nTo: {}\r\nSubject: Your request\r\n\
+         Message-ID: <reply-1@council1.example.org>\r\nDate: Thu, 14 May 2026 10:00:00 +0100\r\n\r\n\
+         Please find attached the agreement you asked for.\r\n",
+        r1.reply_to
+    );
+    let s = imap_server.clone();
+    tokio::task::spawn_blocking(move || s.deliver(reply.as_bytes()))
+        .await
+        .unwrap();
+    let out = run_job(&restarted, Job::Poll, t1 + Duration::hours(3))
+        .await
+        .unwrap();
+    assert!(out.contains("1 stored"), "{out}");
+    assert_eq!(
+        requests::get_by_reference(&app.db, &refs[0])
+            .await
+            .unwrap()
+            .state,
+        "response_received"
+    );
+
+    // Very overdue: the internal reviews are drafted (not sent), and staff are told.
+    let r2 = requests::get_by_reference(&app.db, &refs[1]).await.unwrap();
+    let very = foi::deadlines::stored(&r2)
+        .unwrap()
+        .very_overdue_from
+        .unwrap();
+    let t2 = Utc.from_utc_datetime(&very.and_hms_opt(6, 0, 0).unwrap());
+    let out = run_job(&restarted, Job::Sweep, t2).await.unwrap();
+    assert!(
+        out.contains("4 newly very overdue") && out.contains("4 internal reviews"),
+        "{out}"
+    );
+    run_job(&restarted, Job::Dispatch, t2).await.unwrap();
+    assert_eq!(smtp_server.received().len(), 10, "drafts wait for staff");
+    let t = events::timeline(&app.db, r2.id).await.unwrap();
+    assert!(
+        t.iter().any(|e| e.kind == "internal_review_drafted"),
+        "{t:#?}"
+    );
+    assert!(t.iter().any(|e| e.kind == "staff_alert"), "{t:#?}");
+    let t1_events = events::timeline(&app.db, r1.id).await.unwrap();
+    assert!(
+        !t1_events.iter().any(|e| e.kind == "very_overdue"),
+        "the council that answered is not chased"
+    );
+
+    // Monday's digest lists it all, once.
+    let monday = next_monday_8am(t2);
+    let out = run_job(&restarted, Job::Digest, monday).await.unwrap();
+    assert!(out.contains("queued for 1 recipient"), "{out}");
+    let out = run_job(&restarted, Job::Digest, monday + Duration::hours(3))
+        .await
+        .unwrap();
+    assert!(out.contains("already sent"), "{out}");
+    run_job(&restarted, Job::Dispatch, monday).await.unwrap();
+    let got = smtp_server.wait_for(11, std::time::Duration::from_secs(10));
+    assert_eq!(got.len(), 11);
+    let digest = &got[10];
+    assert_eq!(
+        digest.rcpt_tos,
+        vec!["staff@campaign.example.org".to_string()]
+    );
+    assert!(
+        digest
+            .header("Content-Type")
+            .unwrap()
+            .contains("multipart/alternative"),
+        "{:?}",
+        digest.header("Content-Type")
+    );
+    let raw = quoted_printable::decode(digest.data.as_bytes(), quoted_printable::ParseMode::Robust)
+        .unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    for reference in &refs[1..] {
+        assert!(
+            text.contains(reference.as_str()),
+            "digest lists {reference}"
+        );
+    }
+    assert!(text.contains("very_overdue"), "{text}");
+    assert!(
+        text.contains(&refs[0]),
+        "the reply awaiting classification is listed"
+    );
+
+    // Two daemons at once: nothing is sent twice.
+    let other = context(&settings, "daemon-2").await;
+    for r in &refs[1..] {
+        let out = common::foi(&db, &["--now", &t2.to_rfc3339(), "approve", r]);
+        assert!(out.status.success(), "{}", common::stderr(&out));
+    }
+    let (a, b) = tokio::join!(
+        run_job(&restarted, Job::Dispatch, t2),
+        run_job(&other, Job::Dispatch, t2)
+    );
+    a.unwrap();
+    b.unwrap();
+    let (a, b) = tokio::join!(
+        run_job(&restarted, Job::Sweep, t2),
+        run_job(&other, Job::Sweep, t2)
+    );
+    a.unwrap();
+    b.unwrap();
+    let got = smtp_server.wait_for(15, std::time::Duration::from_secs(10));
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        15,
+        "5 letters, 5 reminders, 1 digest, 4 internal reviews"
+    );
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 15, "no email of any kind was sent twice");
+    assert_eq!(
+        requests::get_by_reference(&app.db, &refs[1])
+            .await
+            .unwrap()
+            .state,
+        "internal_review"
+    );
+}
+
+db_tests!(a_campaign_through_the_daemon);
