@@ -2,9 +2,6 @@
 //! SQLite and PostgreSQL, walking a campaign of five councils through weeks of statutory time.
 
 mod common;
-#[path = "support/corpus.rs"]
-#[allow(dead_code)]
-mod corpus;
 #[path = "support/imap.rs"]
 mod imap;
 #[path = "support/smtp.rs"]
