@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The program's main job until the daemon (`foi run`) lands: load the shipped data and queue
-# the twinning-agreement campaign for every active link whose council has a known FOI address.
-# Uses the embedded defaults: SQLite under var/, nothing is emailed. Safe to repeat: a second
-# run queues nothing new.
+# A first campaign: load the shipped data and queue the twinning-agreement request for every
+# active link whose council has a known FOI address, then list them. Uses the embedded defaults
+# (SQLite under var/). Safe to repeat: a second run queues nothing new. Then `foi run` (the
+# daemon) sends them: to files under var/mail/outbox/ until SMTP is configured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet --release
