@@ -300,6 +300,24 @@ async fn send_writes_mail_files_until_smtp_is_configured(db: TestDb) {
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 5);
 
+    let out = foi(
+        &db,
+        &[
+            "requests",
+            "show",
+            rows[0]["reference"].as_str().unwrap(),
+            "--json",
+        ],
+    );
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mail = shown["messages"].as_array().unwrap();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(
+        (mail[0]["direction"].as_str(), mail[0]["state"].as_str()),
+        (Some("outbound"), Some("sent"))
+    );
+    assert!(shown["deadlines"]["response_due"].is_string(), "{shown}");
+
     // Running it again sends nothing; a retry with nothing to retry is an error.
     let out = foi(&db, &["send"]);
     assert!(

@@ -97,8 +97,18 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             let row = requests::rows_for(&db, vec![model]).await?.remove(0);
             let timeline = events::timeline(&db, id).await?;
             let clock = clock_events::rows(&db, id).await?;
+            let mail = crate::store::messages::for_request(&db, id).await?;
             if json {
                 let mut v = serde_json::to_value(&row)?;
+                v["messages"] = serde_json::to_value(
+                    mail.iter()
+                        .map(|m| {
+                            serde_json::json!({"id": m.id, "direction": m.direction, "kind": m.kind, "state": m.state,
+                                "from": m.from_addr, "to": m.to_addr, "subject": m.subject, "message_id": m.message_id,
+                                "sent_at": m.sent_at, "received_at": m.received_at})
+                        })
+                        .collect::<Vec<_>>(),
+                )?;
                 v["body"] = body.into();
                 v["deadlines"] = serde_json::to_value(deadlines.as_ref())?;
                 v["clock"] = serde_json::to_value(
@@ -157,6 +167,25 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                 }
                 if d.clock_paused {
                     println!("  the clock is paused (fees notice unpaid or clarification awaited)");
+                }
+            }
+            if !mail.is_empty() {
+                println!("\nmail:");
+                for m in &mail {
+                    let when = m.sent_at.or(m.received_at).unwrap_or(m.created_at);
+                    let arrow = if m.direction == "inbound" {
+                        "in "
+                    } else {
+                        "out"
+                    };
+                    println!(
+                        "  #{:<4} {arrow} {}  {:<16} {:<10} {}",
+                        m.id,
+                        when.format("%Y-%m-%d %H:%M"),
+                        m.kind,
+                        m.state,
+                        m.subject
+                    );
                 }
             }
             println!("\ntimeline:");
