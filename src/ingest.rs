@@ -67,8 +67,20 @@ impl Ingestor {
         now: DateTime<Utc>,
     ) -> Result<Ingested, IngestError> {
         let mail = inbound::parse(raw);
+        // A Message-ID longer than the column would stop the inbox at this message for good:
+        // keep a stable digest of it instead.
+        let message_id = mail.message_id.clone().map(|id| {
+            if id.len() > 500 {
+                format!(
+                    "<{}@long-message-id.invalid>",
+                    crate::files::sha256_hex(id.as_bytes())
+                )
+            } else {
+                id
+            }
+        });
         if let Some(dup) =
-            store::find_duplicate(&self.db, &mail.raw_sha256, mail.message_id.as_deref()).await?
+            store::find_duplicate(&self.db, &mail.raw_sha256, message_id.as_deref()).await?
         {
             return Ok(Ingested::Duplicate { id: dup.id });
         }
@@ -100,7 +112,7 @@ impl Ingestor {
         let row = NewInbound {
             request_id: request.as_ref().map(|r| r.id),
             kind: kind.to_string(),
-            message_id: mail.message_id.clone(),
+            message_id: message_id.clone(),
             in_reply_to: mail.in_reply_to.first().cloned(),
             from_addr: mail
                 .from
@@ -132,9 +144,8 @@ impl Ingestor {
             {
                 // Another process stored the same message between our check and our insert.
                 txn.rollback().await?;
-                let dup =
-                    store::find_duplicate(&self.db, &mail.raw_sha256, mail.message_id.as_deref())
-                        .await?;
+                let dup = store::find_duplicate(&self.db, &mail.raw_sha256, message_id.as_deref())
+                    .await?;
                 return Ok(Ingested::Duplicate {
                     id: dup.map(|d| d.id).unwrap_or(0),
                 });
@@ -247,9 +258,13 @@ pub async fn apply(
         } => {
             let mut ids: Vec<String> = original_message_id.iter().cloned().collect();
             ids.extend(mail.in_reply_to.iter().cloned());
+            // The bounced letter is the one whose Message-ID the report quotes; without one,
+            // only the request letter itself is assumed (never a later reminder).
             let target = match store::outbound_by_message_ids(db, &ids).await? {
                 Some(m) if m.request_id == Some(request.id) => Some(m),
-                _ => store::latest_sent_outbound(db, request.id).await?,
+                _ => store::latest_sent_outbound(db, request.id)
+                    .await?
+                    .filter(|m| m.kind == "request"),
             };
             let why = format!(
                 "{}{}{}",
@@ -266,6 +281,13 @@ pub async fn apply(
             if let Some(m) = &target {
                 store::mark_outbound_failed(db, m.id, &format!("bounced: {why}")).await?;
             }
+            // Only an undelivered request letter makes the request undelivered; a bounced
+            // reminder, or a bounce after the council has answered, is noted for staff.
+            let undelivered = target.as_ref().is_some_and(|m| m.kind == "request")
+                && matches!(
+                    state,
+                    S::Queued | S::Sent | S::Acknowledged | S::Overdue | S::VeryOverdue
+                );
             (
                 "bounce",
                 format!(
@@ -273,7 +295,7 @@ pub async fn apply(
                     target.map(|m| m.kind).unwrap_or_else(|| "letter".into()),
                     message.id
                 ),
-                Some(S::DeliveryFailed),
+                undelivered.then_some(S::DeliveryFailed),
             )
         }
         Classification::Bounce {

@@ -436,7 +436,26 @@ async fn an_mta_pipe_gets_75_when_the_database_is_down(db: TestDb) {
     assert!(stderr(&out).contains("not a Maildir"), "{}", stderr(&out));
 }
 
+async fn an_over_long_message_id_does_not_block_the_inbox(db: TestDb) {
+    let app = db.app().await;
+    let long = format!("<{}@example.org>", "x".repeat(700));
+    let raw = format!("From: a@example.org\r\nTo: b@example.org\r\nSubject: hello\r\nMessage-ID: {long}\r\n\r\nBody\r\n");
+    let ingestor = Ingestor::new(app.db.clone(), &app.settings);
+    let first = ingestor.ingest(raw.as_bytes(), "test", t0()).await.unwrap();
+    assert!(matches!(first, Ingested::Stored { .. }), "{first:?}");
+    let again = format!("Received: from relay\r\n{raw}");
+    let second = ingestor
+        .ingest(again.as_bytes(), "test", t0())
+        .await
+        .unwrap();
+    assert!(
+        matches!(second, Ingested::Duplicate { .. }),
+        "same Message-ID, different bytes: {second:?}"
+    );
+}
+
 db_tests!(
+    an_over_long_message_id_does_not_block_the_inbox,
     the_corpus_is_stored_once_and_tied_to_its_requests,
     staff_file_held_mail_and_classify_responses,
     an_mta_pipe_gets_75_when_the_database_is_down,

@@ -296,12 +296,10 @@ async fn a_crash_after_acceptance_is_uncertain_and_never_resent_silently(db: Tes
     let settings = smtp_settings(&db, server.port, SmtpSecurity::None);
     let app = app_with(settings.clone()).await;
     let refs = queue(&app, 1).await;
-    {
-        // The worker claims and the server accepts, then the process dies before recording.
-        let dying = outbox(&app, &settings, "dying").await;
-        let claimed = dying.claim(t0()).await.unwrap().unwrap();
-        dying.deliver(&claimed).await.unwrap();
-    }
+    // The worker claims and the server accepts, then the process stalls before recording.
+    let dying = outbox(&app, &settings, "dying").await;
+    let claimed = dying.claim(t0()).await.unwrap().unwrap();
+    let late_result = dying.deliver(&claimed).await;
     assert_eq!(server.received().len(), 1);
     let ob = outbox(&app, &settings, "restarted").await;
     // While the lease runs, nobody touches it.
@@ -341,6 +339,82 @@ async fn a_crash_after_acceptance_is_uncertain_and_never_resent_silently(db: Tes
     let got = server.received();
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].header("Message-ID"), got[1].header("Message-ID"));
+
+    // The stalled worker wakes up: its late result is not recorded over the new one.
+    let sent_events =
+        |t: &[foi::store::events::EventModel]| t.iter().filter(|e| e.kind == "sent").count();
+    let before = sent_events(&events::timeline(&app.db, r.id).await.unwrap());
+    let outcome = dying
+        .record(&claimed, late_result, later + Duration::seconds(5))
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, DispatchOutcome::Superseded { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        sent_events(&events::timeline(&app.db, r.id).await.unwrap()),
+        before
+    );
+}
+
+async fn a_failed_reminder_does_not_undo_a_delivered_request(db: TestDb) {
+    let server = SmtpServer::builder().start();
+    let settings = smtp_settings(&db, server.port, SmtpSecurity::None);
+    let app = app_with(settings.clone()).await;
+    let refs = queue(&app, 1).await;
+    let ob = outbox(&app, &settings, "w1").await;
+    assert!(matches!(
+        ob.try_execute_task(t0()).await.unwrap(),
+        DispatchOutcome::Sent { .. }
+    ));
+    let r = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    // Later the council's mailbox goes away, and the reminder is refused.
+    let refusing = SmtpServer::builder()
+        .fail_rcpt("foi@test-city.example.org", 550)
+        .start();
+    let settings2 = smtp_settings(&db, refusing.port, SmtpSecurity::None);
+    messages::enqueue(
+        &app.db,
+        messages::NewOutbound {
+            request_id: Some(r.id),
+            kind: "reminder".into(),
+            from_addr: "requests@foi.invalid".into(),
+            to_addr: "foi@test-city.example.org".into(),
+            reply_to: r.reply_to.clone(),
+            subject: format!("Re: {}", r.subject),
+            body: "A reminder.\n".into(),
+            message_id: "<reminder-1@reply.foi.invalid>".into(),
+            in_reply_to: None,
+            references: None,
+            auto_submitted: true,
+            html_body: None,
+            state: messages::state::QUEUED,
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let ob2 = outbox(&app, &settings2, "w2").await;
+    let outcome = ob2
+        .try_execute_task(t0() + Duration::days(30))
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, DispatchOutcome::Failed { .. }),
+        "{outcome:?}"
+    );
+    let r = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    assert_eq!(
+        r.state, "sent",
+        "the request was delivered; only the reminder failed"
+    );
+    let t = events::timeline(&app.db, r.id).await.unwrap();
+    assert!(
+        t.iter()
+            .any(|e| e.kind == "delivery_failed" && e.detail.contains("reminder")),
+        "{t:#?}"
+    );
 }
 
 db_tests!(
@@ -350,6 +424,7 @@ db_tests!(
     a_server_that_is_down_is_retried_later,
     two_workers_racing_send_each_message_once,
     a_crash_after_acceptance_is_uncertain_and_never_resent_silently,
+    a_failed_reminder_does_not_undo_a_delivered_request,
 );
 
 #[tokio::test]

@@ -91,6 +91,12 @@ fn print_outcome(o: &DispatchOutcome) {
         DispatchOutcome::Failed { reference, error } => {
             println!("FAILED  {}  {error}", r(reference))
         }
+        DispatchOutcome::Superseded { reference } => {
+            println!(
+                "skipped {}  another worker took this message over; its result stands",
+                r(reference)
+            )
+        }
         DispatchOutcome::Throttled { until } => {
             println!(
                 "throttled: the per-minute limit is reached; more can go after {}",

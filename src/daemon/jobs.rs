@@ -79,12 +79,18 @@ pub async fn run_job(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> anyhow::
             let stale = outbox.recover(now).await?;
             let (mut sent, mut retry, mut failed) = (0, 0, 0);
             let mut held = String::new();
+            // `now` is when the job started; each step reads the clock afresh so leases, send
+            // times and the sending window stay true on a long run.
+            let started = std::time::Instant::now();
             while !ctx.stopping.load(Ordering::SeqCst) {
-                match outbox.try_execute_task(now).await? {
+                let step_now =
+                    now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+                match outbox.try_execute_task(step_now).await? {
                     DispatchOutcome::Idle => break,
                     DispatchOutcome::Sent { .. } => sent += 1,
                     DispatchOutcome::WillRetry { .. } => retry += 1,
                     DispatchOutcome::Failed { .. } => failed += 1,
+                    DispatchOutcome::Superseded { .. } => {}
                     DispatchOutcome::Throttled { until } => {
                         held = format!("; throttled until {}", until.format("%H:%M:%S"));
                         break;

@@ -44,11 +44,15 @@ pub async fn run(ctx: Arc<JobContext>, mut shutdown: watch::Receiver<bool>) -> a
         let ctx = ctx.clone();
         let mut stop = shutdown.clone();
         tasks.push(tokio::spawn(async move {
+            // The sleep runs on the monotonic clock and the schedule on the wall clock: never
+            // fire the same tick twice if the wall clock lags a little behind.
+            let mut last_fired = now;
             loop {
-                let now = Utc::now();
+                let now = Utc::now().max(last_fired);
                 let Some(next) = next_after(&schedule, now) else {
                     break;
                 };
+                last_fired = next;
                 let wait = (next - now).to_std().unwrap_or(Duration::ZERO);
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}

@@ -40,6 +40,9 @@ pub enum DispatchOutcome {
     Throttled { until: DateTime<Utc> },
     /// Outside the sending window.
     Closed { opens: DateTime<Utc> },
+    /// This worker's lease ran out and someone else now holds the message: its late result
+    /// was not recorded.
+    Superseded { reference: Option<String> },
 }
 
 /// A message this worker holds, with what it needs to record the outcome.
@@ -242,7 +245,10 @@ impl Outbox {
         let txn = self.db.begin().await?;
         let outcome = match result {
             Ok(accepted) => {
-                messages::mark_sent(&txn, m.id, &self.worker, now, &accepted.reply).await?;
+                if !messages::mark_sent(&txn, m.id, &self.worker, now, &accepted.reply).await? {
+                    txn.rollback().await?;
+                    return Ok(DispatchOutcome::Superseded { reference });
+                }
                 if let Some(request_id) = m.request_id {
                     self.on_sent(&txn, request_id, m, &accepted, now).await?;
                 }
@@ -255,7 +261,10 @@ impl Outbox {
             Err(e) if e.is_transient() && m.attempts < self.settings.mail.outbox.max_attempts => {
                 let o = &self.settings.mail.outbox;
                 let at = now + backoff(m.attempts, o.retry_first_secs, o.retry_cap_secs);
-                messages::mark_retry(&txn, m.id, &self.worker, at, &e.message).await?;
+                if !messages::mark_retry(&txn, m.id, &self.worker, at, &e.message).await? {
+                    txn.rollback().await?;
+                    return Ok(DispatchOutcome::Superseded { reference });
+                }
                 if let Some(request_id) = m.request_id {
                     events::record(
                         &txn,
@@ -289,15 +298,22 @@ impl Outbox {
                 } else {
                     e.message
                 };
-                messages::mark_failed(&txn, m.id, &self.worker, &error).await?;
+                if !messages::mark_failed(&txn, m.id, &self.worker, &error).await? {
+                    txn.rollback().await?;
+                    return Ok(DispatchOutcome::Superseded { reference });
+                }
                 if let Some(request_id) = m.request_id {
-                    crate::store::requests::set_state(
-                        &txn,
-                        request_id,
-                        RequestState::DeliveryFailed,
-                        now,
-                    )
-                    .await?;
+                    // Only the request letter itself failing makes the request undelivered; a
+                    // failed reminder leaves the request where it was (and on the timeline).
+                    if m.kind == "request" {
+                        crate::store::requests::set_state(
+                            &txn,
+                            request_id,
+                            RequestState::DeliveryFailed,
+                            now,
+                        )
+                        .await?;
+                    }
                     events::record(
                         &txn,
                         request_id,

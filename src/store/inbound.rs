@@ -176,6 +176,7 @@ pub async fn mark_outbound_failed(
         .col_expr(message::Column::State, Expr::value("failed"))
         .col_expr(message::Column::LastError, Expr::value(error))
         .filter(message::Column::Id.eq(id))
+        .filter(message::Column::State.eq("sent"))
         .exec(db)
         .await?;
     Ok(())
