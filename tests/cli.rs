@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{foi, stderr, stdout, TestDb};
+use common::{fails_with, foi, stderr, stdout, TestDb};
 
 async fn seed_list_queue_and_show(db: TestDb) {
     let out = foi(&db, &["seed"]);
@@ -92,15 +92,12 @@ async fn seed_list_queue_and_show(db: TestDb) {
 
 async fn errors_exit_1_with_a_clear_message(db: TestDb) {
     foi(&db, &["seed"]);
-    let out = foi(&db, &["authorities", "show", "atlantis"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("no authority with the slug 'atlantis'"),
-        "{}",
-        stderr(&out)
+    fails_with(
+        &db,
+        &["authorities", "show", "atlantis"],
+        "no authority with the slug 'atlantis'",
     );
-
-    let out = foi(
+    fails_with(
         &db,
         &[
             "authorities",
@@ -108,28 +105,21 @@ async fn errors_exit_1_with_a_clear_message(db: TestDb) {
             "leeds-city-council",
             "not an address",
         ],
+        "is not an email address",
     );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("is not an email address"),
-        "{}",
-        stderr(&out)
+    fails_with(
+        &db,
+        &["requests", "show", "foi-2026-9999"],
+        "no request with the reference",
     );
-
-    let out = foi(&db, &["requests", "show", "foi-2026-9999"]);
-    assert_eq!(out.status.code(), Some(1));
-
     let csv = db.dir.path().join("bad.csv");
     std::fs::write(&csv, "name,nation,foi_email\nA,England,\nB,England,x@\n").unwrap();
-    let out = foi(&db, &["authorities", "import", csv.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("bad.csv:line 3, field foi_email"),
-        "{}",
-        stderr(&out)
+    fails_with(
+        &db,
+        &["authorities", "import", csv.to_str().unwrap()],
+        "bad.csv:line 3, field foi_email",
     );
-
-    let out = foi(
+    fails_with(
         &db,
         &[
             "queue",
@@ -138,12 +128,22 @@ async fn errors_exit_1_with_a_clear_message(db: TestDb) {
             "--authority",
             "sheffield-city-council",
         ],
+        "twinning.partner_city",
     );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("twinning.partner_city"),
-        "{}",
-        stderr(&out)
+    fails_with(
+        &db,
+        &["approve", "foi-2026-9999"],
+        "no request with the reference",
+    );
+    fails_with(
+        &db,
+        &["classify", "foi-2026-9999", "--outcome", "refused"],
+        "no request with the reference",
+    );
+    fails_with(
+        &db,
+        &["inbox", "assign", "999", "foi-2026-0001"],
+        "no inbound message 999",
     );
     let out = foi(&db, &["requests", "list", "--json"]);
     assert_eq!(
@@ -167,6 +167,8 @@ async fn misuse_exits_2(db: TestDb) {
         vec!["requests", "list", "--state", "lost"],
         vec!["--now", "yesterday", "requests", "list"],
         vec!["frobnicate"],
+        vec!["run", "--once", "everything"],
+        vec!["classify", "foi-2026-0001", "--outcome", "lost"],
     ] {
         let out = foi(&db, &args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));

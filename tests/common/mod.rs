@@ -194,3 +194,14 @@ pub async fn council_with_link(app: &Application, name: &str, email: &str) -> (S
         .id;
     (slug, link)
 }
+
+/// Runs `foi` and asserts it fails as an error (exit 1) whose message contains `needle`.
+pub fn fails_with(db: &TestDb, args: &[&str], needle: &str) {
+    let out = foi(db, args);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains(needle),
+        "{args:?}: expected {needle:?} in {}",
+        stderr(&out)
+    );
+}
