@@ -43,6 +43,11 @@ async fn run() {
     settings.mail.smtp.security = SmtpSecurity::None;
     settings.mail.outbox.per_minute = 0;
     settings.mail.outbox.per_domain_per_minute = 0;
+    // SMTP refuses to send under the shipped placeholder requester.
+    settings.requester.name = "Bench Requester".into();
+    settings.requester.email = "bench@campaign.example.org".into();
+    settings.mail.from_address = "requests@campaign.example.org".into();
+    settings.mail.reply_domain = "reply.campaign.example.org".into();
 
     // The ceiling: the same message, sent n times in a plain loop.
     let plain: AsyncSmtpTransport<Tokio1Executor> =

@@ -7,8 +7,9 @@ use crate::calendar::{
     compute, ClockError, ClockEvent, ClockEventKind, ClockSettings, Deadlines, HolidayCalendar,
     Regime, WorkingCalendar,
 };
+use crate::domain::{lifecycle, RequestState};
 use crate::store::entities::request;
-use crate::store::requests::RequestModel;
+use crate::store::requests::{self, RequestModel};
 use crate::store::{clock_events, events, holidays, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
@@ -92,6 +93,26 @@ pub fn stored(model: &RequestModel) -> Option<Deadlines> {
         .and_then(|s| serde_json::from_str(s).ok())
 }
 
+/// The deadlines computed afresh from the request's clock events (the stored copy may predate
+/// fields added since); `None` when its clock has not started.
+pub async fn current(
+    db: &impl ConnectionTrait,
+    cal: &WorkingCalendar,
+    settings: &ClockSettings,
+    model: &RequestModel,
+) -> Result<Option<Deadlines>, DeadlineError> {
+    let events = clock_events::for_request(db, model.id).await?;
+    if events.is_empty() {
+        return Ok(None);
+    }
+    compute(cal, regime_of(model)?, &events, settings)
+        .map(Some)
+        .map_err(|source| DeadlineError::Clock {
+            reference: model.reference.clone(),
+            source,
+        })
+}
+
 fn regime_of(model: &RequestModel) -> Result<Regime, DeadlineError> {
     model
         .regime
@@ -119,6 +140,24 @@ pub async fn refresh(
 ) -> Result<Vec<Moved>, DeadlineError> {
     let events = clock_events::for_request(db, model.id).await?;
     if events.is_empty() {
+        // No clock (any more): a receipt that was withdrawn leaves no deadlines behind.
+        if model.deadlines.is_some() {
+            let mut am: request::ActiveModel = model.clone().into();
+            am.response_due = Set(None);
+            am.deadlines = Set(None);
+            am.updated_at = Set(now);
+            am.update(db).await?;
+            events::record(
+                db,
+                model.id,
+                now,
+                "deadlines_cleared",
+                format!("no statutory clock is running: {why}"),
+                actor,
+                None,
+            )
+            .await?;
+        }
         return Ok(Vec::new());
     }
     let regime = regime_of(model)?;
@@ -128,14 +167,19 @@ pub async fn refresh(
     })?;
     let old = stored(model);
     let moved = diff(old.as_ref(), &new);
-    if moved.is_empty() {
+    if old == Some(new) {
         return Ok(moved);
     }
+    // Stored even when no date a person reads has moved (a restart on the same due date, say),
+    // so the period the sweep chases by is always the current one.
     let mut am: request::ActiveModel = model.clone().into();
     am.response_due = Set(new.response_due);
     am.deadlines = Set(Some(serde_json::to_string(&new).unwrap_or_default()));
     am.updated_at = Set(now);
     am.update(db).await?;
+    if moved.is_empty() {
+        return Ok(moved);
+    }
     let (kind, lines): (&str, Vec<String>) = if old.is_none() {
         (
             "deadlines_set",
@@ -177,8 +221,18 @@ pub async fn refresh(
     Ok(moved)
 }
 
+/// What recording a clock event changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ClockRecorded {
+    pub moved: Vec<Moved>,
+    /// The request's new state, when the event moved it (a clarification that restarts the
+    /// clock puts the request back to waiting for the council, say).
+    pub state: Option<RequestState>,
+}
+
 /// Records a clock event after checking that the clock accepts it (a fee paid before its
-/// notice, say, is refused and nothing is stored), then refreshes the deadlines.
+/// notice, say, is refused and nothing is stored), then refreshes the deadlines and moves the
+/// request to the state the clock implies.
 #[allow(clippy::too_many_arguments)]
 pub async fn add_clock_event(
     db: &impl ConnectionTrait,
@@ -190,7 +244,7 @@ pub async fn add_clock_event(
     actor: &str,
     note: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<Vec<Moved>, DeadlineError> {
+) -> Result<ClockRecorded, DeadlineError> {
     let regime = regime_of(model)?;
     let mut events = clock_events::for_request(db, model.id).await?;
     events.push(ClockEvent::new(date, kind));
@@ -217,7 +271,7 @@ pub async fn add_clock_event(
         .one(db)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("request {} vanished", model.reference)))?;
-    refresh(
+    let moved = refresh(
         db,
         cal,
         settings,
@@ -227,7 +281,40 @@ pub async fn add_clock_event(
         actor,
         now,
     )
-    .await
+    .await?;
+    let fresh = request::Entity::find_by_id(model.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("request {} vanished", model.reference)))?;
+    let current = RequestState::parse(&fresh.state)
+        .map_err(|e| StoreError::Invalid(format!("{}: stored state {e}", fresh.reference)))?;
+    let mut state = None;
+    if let Some(d) = stored(&fresh) {
+        if let Some(next) = lifecycle::state_after_clock_event(current, kind, &d) {
+            requests::set_state(db, fresh.id, next, now).await?;
+            let why = match next {
+                RequestState::Sent | RequestState::Extended => match d.response_due {
+                    Some(due) => {
+                        format!("the clock is running: the council's answer is due on {due}")
+                    }
+                    None => "waiting for the council".to_string(),
+                },
+                _ => format!("{kind} on {date}"),
+            };
+            events::record(
+                db,
+                fresh.id,
+                now,
+                next.as_str(),
+                format!("now {next}: {why}"),
+                actor,
+                None,
+            )
+            .await?;
+            state = Some(next);
+        }
+    }
+    Ok(ClockRecorded { moved, state })
 }
 
 /// Recomputes every request with a running clock after the holiday data changed, and says

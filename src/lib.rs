@@ -15,6 +15,7 @@ pub mod mail;
 pub mod queue;
 pub mod responses;
 pub mod seed;
+pub mod sending;
 pub mod settings;
 pub mod store;
 

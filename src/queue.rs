@@ -106,6 +106,32 @@ impl Queuer<'_> {
         Ok((self.letters.render(template, &ctx.to_json())?, reply_to))
     }
 
+    /// A stored request's letter written again with the settings in force now, under the same
+    /// reference (to replace one written while the requester was still the placeholder).
+    pub async fn rerender(
+        &self,
+        db: &impl ConnectionTrait,
+        r: &requests::RequestModel,
+    ) -> Result<(Rendered, String), QueueError> {
+        let authority = authorities::get(db, r.authority_id).await?;
+        let twinning = match r.twinning_id {
+            Some(id) => Some(twinnings::get(db, id).await?),
+            None => None,
+        };
+        let vars: BTreeMap<String, String> = serde_json::from_str(&r.vars).map_err(|e| {
+            StoreError::Invalid(format!("{}: stored letter variables: {e}", r.reference))
+        })?;
+        let reference = Reference::parse(&r.reference)
+            .map_err(|e| StoreError::Invalid(format!("{}: {e}", r.reference)))?;
+        self.render(
+            &r.template,
+            &authority,
+            twinning.as_ref(),
+            &reference,
+            &vars,
+        )
+    }
+
     /// `foi queue --template T --authority SLUG [--twinning ID]`.
     pub async fn queue_one<C: ConnectionTrait + TransactionTrait>(
         &self,

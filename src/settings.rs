@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 const LOCAL_FILE: &str = "config/local.toml";
+/// The shortest time over which the outbox's retries may run before giving a message up.
+const MIN_RETRY_SPAN_SECS: u64 = 600;
+/// The signature in the embedded defaults, which no real letter may carry.
+const PLACEHOLDER_NAME: &str = "Campaign Requester";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -407,19 +411,72 @@ impl Settings {
                 message: e.to_string(),
             })?;
         }
-        if self.mail.smtp.timeout_secs == 0 {
-            return Err(SettingsError::Invalid {
-                key: "mail.smtp.timeout_secs",
-                message: "must be at least 1".into(),
-            });
-        }
-        if self.mail.outbox.max_attempts < 1 {
+        // Every duration, with the unit in the message: 0 or an absurd value in one of these
+        // turns a brief server outage into failed letters, or a stuck worker into a hang.
+        let secs = |key: &'static str, v: u64, min: u64, max: u64| {
+            if (min..=max).contains(&v) {
+                Ok(())
+            } else {
+                Err(SettingsError::Invalid {
+                    key,
+                    message: format!("{v} seconds; must be between {min} and {max}"),
+                })
+            }
+        };
+        secs(
+            "database.connect_timeout_secs",
+            self.database.connect_timeout_secs,
+            1,
+            600,
+        )?;
+        secs(
+            "mail.smtp.timeout_secs",
+            self.mail.smtp.timeout_secs,
+            1,
+            600,
+        )?;
+        secs("inbox.timeout_secs", self.inbox.timeout_secs, 1, 3600)?;
+        let o = &self.mail.outbox;
+        secs(
+            "mail.outbox.retry_first_secs",
+            o.retry_first_secs,
+            5,
+            86_400,
+        )?;
+        secs(
+            "mail.outbox.retry_cap_secs",
+            o.retry_cap_secs,
+            o.retry_first_secs.max(5),
+            7 * 86_400,
+        )?;
+        secs("mail.outbox.lease_secs", o.lease_secs, 60, 86_400)?;
+        if !(1..=50).contains(&o.max_attempts) {
             return Err(SettingsError::Invalid {
                 key: "mail.outbox.max_attempts",
-                message: "must be at least 1".into(),
+                message: format!("{}; must be between 1 and 50", o.max_attempts),
             });
         }
-        if self.mail.outbox.lease_secs < self.mail.smtp.timeout_secs * 4 {
+        // The attempts must outlast a short outage (a server restart, a network blip), or
+        // letters fail that a few minutes' patience would have delivered.
+        let span: u64 = (1..o.max_attempts)
+            .map(|a| {
+                crate::mail::backoff(a, o.retry_first_secs, o.retry_cap_secs).num_seconds() as u64
+            })
+            .sum();
+        if span < MIN_RETRY_SPAN_SECS {
+            return Err(SettingsError::Invalid {
+                key: "mail.outbox.retry_first_secs",
+                message: format!(
+                    "with max_attempts = {} and retry_cap_secs = {}, a message would be given up \
+                     {span} seconds after its first failure; the retries must span at least {} \
+                     minutes so a brief outage does not fail letters",
+                    o.max_attempts,
+                    o.retry_cap_secs,
+                    MIN_RETRY_SPAN_SECS / 60
+                ),
+            });
+        }
+        if o.lease_secs < self.mail.smtp.timeout_secs * 4 {
             return Err(SettingsError::Invalid {
                 key: "mail.outbox.lease_secs",
                 message: format!(
@@ -452,7 +509,31 @@ impl Settings {
 
     /// True while the requester is still the shipped placeholder, so the CLI can warn.
     pub fn requester_is_placeholder(&self) -> bool {
-        self.requester.email.ends_with(".invalid")
+        !self.placeholder_keys().is_empty()
+    }
+
+    /// The keys that still hold the shipped placeholders (the reserved `.invalid` domain, or
+    /// the default name): real mail must not go out under them.
+    pub fn placeholder_keys(&self) -> Vec<&'static str> {
+        let invalid = |s: &str| {
+            s.trim_end_matches('.')
+                .to_ascii_lowercase()
+                .ends_with(".invalid")
+        };
+        let mut keys = Vec::new();
+        if self.requester.name.trim() == PLACEHOLDER_NAME {
+            keys.push("requester.name");
+        }
+        if invalid(&self.requester.email) {
+            keys.push("requester.email");
+        }
+        if invalid(&self.mail.from_address) {
+            keys.push("mail.from_address");
+        }
+        if invalid(&self.mail.reply_domain) {
+            keys.push("mail.reply_domain");
+        }
+        keys
     }
 }
 
@@ -548,6 +629,100 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("security") || err.contains("ssl"), "{err}");
+    }
+
+    #[test]
+    fn every_duration_is_checked() {
+        for (key, value, named) in [
+            (
+                "FOI__MAIL__OUTBOX__RETRY_FIRST_SECS",
+                "0",
+                "mail.outbox.retry_first_secs",
+            ),
+            (
+                "FOI__MAIL__OUTBOX__RETRY_CAP_SECS",
+                "1",
+                "mail.outbox.retry_cap_secs",
+            ),
+            (
+                "FOI__MAIL__OUTBOX__LEASE_SECS",
+                "0",
+                "mail.outbox.lease_secs",
+            ),
+            (
+                "FOI__MAIL__OUTBOX__MAX_ATTEMPTS",
+                "0",
+                "mail.outbox.max_attempts",
+            ),
+            (
+                "FOI__MAIL__OUTBOX__MAX_ATTEMPTS",
+                "1000",
+                "mail.outbox.max_attempts",
+            ),
+            (
+                "FOI__MAIL__SMTP__TIMEOUT_SECS",
+                "0",
+                "mail.smtp.timeout_secs",
+            ),
+            ("FOI__INBOX__TIMEOUT_SECS", "0", "inbox.timeout_secs"),
+            (
+                "FOI__DATABASE__CONNECT_TIMEOUT_SECS",
+                "0",
+                "database.connect_timeout_secs",
+            ),
+        ] {
+            let err = Settings::load_with_env(LocalFile::None, env(&[(key, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(named), "{key}={value}: {err}");
+        }
+        // Retries that would all be spent in a few seconds of outage.
+        let err = Settings::load_with_env(
+            LocalFile::None,
+            env(&[
+                ("FOI__MAIL__OUTBOX__RETRY_FIRST_SECS", "5"),
+                ("FOI__MAIL__OUTBOX__MAX_ATTEMPTS", "3"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("mail.outbox.retry_first_secs") && err.contains("15 seconds"),
+            "{err}"
+        );
+        let ok = Settings::load_with_env(
+            LocalFile::None,
+            env(&[
+                ("FOI__MAIL__OUTBOX__RETRY_FIRST_SECS", "30"),
+                ("FOI__MAIL__OUTBOX__MAX_ATTEMPTS", "6"),
+            ]),
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn smtp_needs_a_real_requester() {
+        let s = Settings::defaults();
+        assert_eq!(
+            s.placeholder_keys(),
+            vec![
+                "requester.name",
+                "requester.email",
+                "mail.from_address",
+                "mail.reply_domain"
+            ]
+        );
+        let s = Settings::load_with_env(
+            LocalFile::None,
+            env(&[
+                ("FOI__REQUESTER__NAME", "Ada Campaigner"),
+                ("FOI__REQUESTER__EMAIL", "ada@campaign.example.org"),
+                ("FOI__MAIL__FROM_ADDRESS", "requests@campaign.example.org"),
+                ("FOI__MAIL__REPLY_DOMAIN", "reply.campaign.example.org"),
+            ]),
+        )
+        .unwrap();
+        assert!(s.placeholder_keys().is_empty());
     }
 
     #[test]

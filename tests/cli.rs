@@ -243,6 +243,9 @@ async fn db_status_and_migrate(db: TestDb) {
         .all(|m| m["applied"] == true));
 }
 
+/// The file transport writes letters out but sends nothing: the requests stay queued, with
+/// no statutory clock, until a transport that delivers takes them or staff record that they
+/// sent the file themselves.
 async fn send_writes_mail_files_until_smtp_is_configured(db: TestDb) {
     foi(&db, &["seed"]);
     let out = foi(
@@ -262,13 +265,15 @@ async fn send_writes_mail_files_until_smtp_is_configured(db: TestDb) {
     let out = foi(&db, &["send", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let outcomes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let sent: Vec<_> = outcomes
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|o| o["outcome"] == "sent")
-        .collect();
-    assert_eq!(sent.len(), 5, "{outcomes}");
+    let outcome = |o: &str| {
+        outcomes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["outcome"] == o)
+            .count()
+    };
+    assert_eq!((outcome("written"), outcome("sent")), (5, 0), "{outcomes}");
 
     let files: Vec<_> = std::fs::read_dir(db.dir.path().join("var/mail/outbox"))
         .unwrap()
@@ -279,7 +284,7 @@ async fn send_writes_mail_files_until_smtp_is_configured(db: TestDb) {
     let out = foi(&db, &["outbox", "list", "--json"]);
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for m in list.as_array().unwrap() {
-        assert_eq!(m["state"], "sent");
+        assert_eq!(m["state"], "written");
         let reference = m["reference"].as_str().unwrap();
         let file = files
             .iter()
@@ -300,40 +305,69 @@ async fn send_writes_mail_files_until_smtp_is_configured(db: TestDb) {
     }
     let out = foi(&db, &["requests", "list", "--state", "sent", "--json"]);
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.as_array().unwrap().len(), 5);
-
-    let out = foi(
-        &db,
-        &[
-            "requests",
-            "show",
-            rows[0]["reference"].as_str().unwrap(),
-            "--json",
-        ],
+    assert!(
+        rows.as_array().unwrap().is_empty(),
+        "nothing was sent: {rows}"
     );
+    let out = foi(&db, &["requests", "list", "--state", "queued", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 5);
+    let reference = rows[0]["reference"].as_str().unwrap().to_string();
+
+    let out = foi(&db, &["requests", "show", &reference, "--json"]);
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mail = shown["messages"].as_array().unwrap();
     assert_eq!(mail.len(), 1);
     assert_eq!(
         (mail[0]["direction"].as_str(), mail[0]["state"].as_str()),
-        (Some("outbound"), Some("sent"))
+        (Some("outbound"), Some("written"))
     );
-    assert!(shown["deadlines"]["response_due"].is_string(), "{shown}");
+    assert!(shown["deadlines"].is_null(), "no clock yet: {shown}");
+    assert!(
+        shown["timeline"].as_array().unwrap().iter().any(
+            |e| e["kind"] == "written" && e["detail"].as_str().unwrap().contains("not emailed")
+        ),
+        "{shown}"
+    );
 
-    // Running it again sends nothing; a retry with nothing to retry is an error.
+    // Running it again writes nothing new.
     let out = foi(&db, &["send"]);
     assert!(
         stdout(&out).contains("nothing (more) to send"),
         "{}",
         stdout(&out)
     );
-    let reference = rows[0]["reference"].as_str().unwrap();
-    let out = foi(&db, &["outbox", "retry", reference]);
+
+    // Staff sent the file from their own mail client: the clock starts on that day.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+        .to_string();
+    let out = foi(&db, &["requests", "sent", &reference, "--on", &today]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = foi(&db, &["requests", "show", &reference, "--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["state"], "sent");
+    assert!(shown["deadlines"]["response_due"].is_string(), "{shown}");
+    assert_eq!(shown["messages"][0]["state"], "sent");
+
+    // Nothing is left to retry for it; a written letter can be written again on purpose.
+    let out = foi(&db, &["outbox", "retry", &reference]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("nothing to retry"),
         "{}",
         stderr(&out)
+    );
+    let other = rows[1]["reference"].as_str().unwrap();
+    let out = foi(&db, &["outbox", "retry", other]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = foi(&db, &["send"]);
+    assert_eq!(
+        stdout(&out).matches("written foi-").count(),
+        1,
+        "{}",
+        stdout(&out)
     );
     let out = foi(&db, &["outbox", "list", "--state", "lost"]);
     assert_eq!(out.status.code(), Some(1));

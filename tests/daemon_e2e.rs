@@ -59,6 +59,7 @@ async fn a_campaign_through_the_daemon(db: TestDb) {
     settings.inbox.username = imap_server.user.clone();
     settings.inbox.password = Secret::new(imap_server.password.clone());
     settings.digest.recipients = vec!["staff@campaign.example.org".into()];
+    common::real_sender(&mut settings);
 
     let app = foi::Application::build(settings.clone()).await.unwrap();
     let t0 = Utc.with_ymd_and_hms(2026, 4, 13, 9, 0, 0).unwrap();
@@ -268,4 +269,306 @@ async fn a_campaign_through_the_daemon(db: TestDb) {
     );
 }
 
-db_tests!(a_campaign_through_the_daemon);
+/// A daemon context over the memory transport (it stands in for a server that accepts).
+async fn memory_context(
+    settings: &Settings,
+) -> (
+    JobContext,
+    std::sync::Arc<std::sync::Mutex<Vec<foi::mail::SentMail>>>,
+) {
+    let app = foi::Application::build(settings.clone()).await.unwrap();
+    let (transport, sent) = MailTransport::memory();
+    (
+        JobContext {
+            transport,
+            settings: app.settings,
+            db: app.db,
+            letters: app.letters,
+            worker: "daemon".into(),
+            stopping: Arc::new(AtomicBool::new(false)),
+        },
+        sent,
+    )
+}
+
+/// Councils "Council N" with one request each, sent (accepted) on Monday 2 March 2026 and
+/// so due on Tuesday 31 March.
+async fn sent_requests(ctx: &JobContext, n: usize) -> Vec<String> {
+    let app = foi::Application {
+        settings: ctx.settings.clone(),
+        db: ctx.db.clone(),
+        letters: foi::letters::LetterRegistry::load(&ctx.settings.paths.templates_dir).unwrap(),
+    };
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
+    let q = Queuer {
+        settings: &app.settings,
+        letters: &app.letters,
+        now: t0,
+        actor: "test",
+    };
+    let mut refs = Vec::new();
+    for i in 1..=n {
+        let (slug, link) = common::council_with_link(
+            &app,
+            &format!("Council {i}"),
+            &format!("foi@council{i}.example.org"),
+        )
+        .await;
+        let l = q
+            .queue_one(
+                &app.db,
+                "twinning-agreement",
+                &slug,
+                Some(link),
+                &BTreeMap::new(),
+                false,
+            )
+            .await
+            .unwrap();
+        refs.push(l.reference);
+    }
+    let out = run_job(ctx, Job::Dispatch, t0).await.unwrap();
+    assert!(out.starts_with(&format!("{n} sent")), "{out}");
+    refs
+}
+
+fn at(date: &str, hour: u32) -> DateTime<Utc> {
+    let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    Utc.from_utc_datetime(&d.and_hms_opt(hour, 0, 0).unwrap())
+}
+
+async fn state_of(ctx: &JobContext, reference: &str) -> String {
+    requests::get_by_reference(&ctx.db, reference)
+        .await
+        .unwrap()
+        .state
+}
+
+/// A clarification answered or a fee paid restarts or resumes the clock: the request shows it
+/// is waiting for the council again and is chased when late. An unpaid fee lapses.
+async fn clarified_and_fee_paid_requests_are_chased_and_unpaid_fees_lapse(db: TestDb) {
+    let mut settings = db.settings();
+    settings.mail.outbox.per_minute = 0;
+    settings.mail.outbox.per_domain_per_minute = 0;
+    let (ctx, sent) = memory_context(&settings).await;
+    let refs = sent_requests(&ctx, 3).await;
+    let (clarified, paid, unpaid) = (&refs[0], &refs[1], &refs[2]);
+    let run = |args: &[&str]| {
+        let out = common::foi(&db, args);
+        assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));
+        common::stdout(&out)
+    };
+    let now = "2026-03-12T12:00:00Z";
+    run(&[
+        "--now",
+        now,
+        "classify",
+        clarified,
+        "--outcome",
+        "clarification_requested",
+        "--received",
+        "2026-03-05",
+    ]);
+    run(&[
+        "--now",
+        now,
+        "classify",
+        paid,
+        "--outcome",
+        "fees_notice",
+        "--received",
+        "2026-03-05",
+    ]);
+    run(&[
+        "--now",
+        now,
+        "classify",
+        unpaid,
+        "--outcome",
+        "fees_notice",
+        "--received",
+        "2026-03-05",
+    ]);
+    assert_eq!(state_of(&ctx, clarified).await, "clarification_requested");
+
+    let said = run(&[
+        "--now",
+        now,
+        "requests",
+        "clock",
+        clarified,
+        "clarification_received",
+        "2026-03-10",
+    ]);
+    assert!(said.contains("now sent"), "{said}");
+    assert_eq!(state_of(&ctx, clarified).await, "sent");
+    let said = run(&[
+        "--now",
+        now,
+        "requests",
+        "clock",
+        paid,
+        "fee_received",
+        "2026-03-12",
+    ]);
+    assert!(said.contains("now sent"), "{said}");
+    // A database from before this fix: the fee was paid but the request still shows the
+    // notice. The sweep puts it back to waiting.
+    let p = requests::get_by_reference(&ctx.db, paid).await.unwrap();
+    requests::set_state(
+        &ctx.db,
+        p.id,
+        foi::domain::RequestState::FeesNotice,
+        at("2026-03-12", 12),
+    )
+    .await
+    .unwrap();
+
+    // Restarted on 10 March: due Friday 10 April (St Patrick's Day and Easter skipped). The
+    // fee paused the count from 5 to 12 March: due the same day.
+    for r in [clarified, paid] {
+        let model = requests::get_by_reference(&ctx.db, r).await.unwrap();
+        assert_eq!(
+            model.response_due,
+            chrono::NaiveDate::from_ymd_opt(2026, 4, 10),
+            "{r}"
+        );
+    }
+    let out = run_job(&ctx, Job::Sweep, at("2026-04-14", 6))
+        .await
+        .unwrap();
+    assert!(
+        out.starts_with("2 newly overdue")
+            && out.contains("2 reminders")
+            && out.contains("1 clocks running again"),
+        "{out}"
+    );
+    assert_eq!(state_of(&ctx, clarified).await, "overdue");
+    assert_eq!(state_of(&ctx, paid).await, "overdue");
+    assert_eq!(
+        state_of(&ctx, unpaid).await,
+        "fees_notice",
+        "the council waits for the fee"
+    );
+    run_job(&ctx, Job::Dispatch, at("2026-04-14", 6))
+        .await
+        .unwrap();
+    let mail = sent.lock().unwrap().clone();
+    assert_eq!(mail.len(), 5, "3 letters and 2 reminders");
+
+    // Three months after the notice of 5 March, the unpaid request lapses, once.
+    let out = run_job(&ctx, Job::Sweep, at("2026-06-04", 6))
+        .await
+        .unwrap();
+    assert!(!out.contains("lapsed"), "{out}");
+    let out = run_job(&ctx, Job::Sweep, at("2026-06-05", 6))
+        .await
+        .unwrap();
+    assert!(out.contains("1 unpaid fees lapsed"), "{out}");
+    assert_eq!(state_of(&ctx, unpaid).await, "fee_lapsed");
+    let u = requests::get_by_reference(&ctx.db, unpaid).await.unwrap();
+    let t = events::timeline(&ctx.db, u.id).await.unwrap();
+    assert!(
+        t.iter()
+            .any(|e| e.kind == "fee_lapsed" && e.detail.contains("2026-06-05")),
+        "{t:#?}"
+    );
+    let out = run_job(&ctx, Job::Sweep, at("2026-06-06", 6))
+        .await
+        .unwrap();
+    assert!(!out.contains("lapsed"), "{out}");
+}
+
+/// A holiday import that moves a due date by a day does not start the chase again: one
+/// reminder and one internal-review draft per period of lateness.
+async fn a_moved_due_date_does_not_start_the_chase_again(db: TestDb) {
+    let mut settings = db.settings();
+    settings.mail.outbox.per_minute = 0;
+    settings.mail.outbox.per_domain_per_minute = 0;
+    let (ctx, sent) = memory_context(&settings).await;
+    let refs = sent_requests(&ctx, 1).await;
+    let out = run_job(&ctx, Job::Sweep, at("2026-04-01", 6))
+        .await
+        .unwrap();
+    assert!(out.contains("1 reminders"), "{out}");
+
+    // A new Northern Ireland bank holiday on Friday 20 March: due 1 April, not 31 March.
+    let ics = |date: &str| {
+        let path = db.dir.path().join(format!("extra-{date}.ics"));
+        std::fs::write(
+            &path,
+            format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:{date}\r\nSUMMARY:Extra day\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"),
+        )
+        .unwrap();
+        path
+    };
+    let import = |date: &str, now: &str| {
+        let f = ics(date);
+        let out = common::foi(
+            &db,
+            &[
+                "--now",
+                now,
+                "holidays",
+                "import",
+                f.to_str().unwrap(),
+                "--division",
+                "northern-ireland",
+            ],
+        );
+        assert!(out.status.success(), "{}", common::stderr(&out));
+    };
+    import("20260320", "2026-04-01T08:00:00Z");
+    let r = requests::get_by_reference(&ctx.db, &refs[0]).await.unwrap();
+    assert_eq!(r.response_due, chrono::NaiveDate::from_ymd_opt(2026, 4, 1));
+    let out = run_job(&ctx, Job::Sweep, at("2026-04-01", 9))
+        .await
+        .unwrap();
+    assert!(out.contains("1 no longer overdue"), "{out}");
+    assert_eq!(state_of(&ctx, &refs[0]).await, "sent");
+    let out = run_job(&ctx, Job::Sweep, at("2026-04-02", 6))
+        .await
+        .unwrap();
+    assert!(
+        out.starts_with("1 newly overdue") && out.contains("0 reminders"),
+        "{out}"
+    );
+
+    // Very overdue: one review draft; another moved day does not draft a second.
+    let very =
+        foi::deadlines::stored(&requests::get_by_reference(&ctx.db, &refs[0]).await.unwrap())
+            .unwrap()
+            .very_overdue_from
+            .unwrap();
+    let out = run_job(&ctx, Job::Sweep, at(&very.to_string(), 6))
+        .await
+        .unwrap();
+    assert!(out.contains("1 internal reviews"), "{out}");
+    import("20260323", &format!("{very}T08:00:00Z"));
+    for day in 0..3 {
+        let when = at(&very.to_string(), 6) + Duration::days(day + 1);
+        let out = run_job(&ctx, Job::Sweep, when).await.unwrap();
+        assert!(out.contains("0 reminders, 0 internal reviews"), "{out}");
+    }
+    run_job(&ctx, Job::Dispatch, at(&very.to_string(), 12))
+        .await
+        .unwrap();
+    let kinds: Vec<String> = foi::store::messages::list_outbound(&ctx.db, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| format!("{}:{}", m.kind, m.state))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["request:sent", "reminder:sent", "internal_review:draft"],
+        "one of each"
+    );
+    assert_eq!(sent.lock().unwrap().len(), 2);
+}
+
+db_tests!(
+    a_campaign_through_the_daemon,
+    clarified_and_fee_paid_requests_are_chased_and_unpaid_fees_lapse,
+    a_moved_due_date_does_not_start_the_chase_again,
+);

@@ -292,7 +292,98 @@ async fn a_bad_holiday_file_changes_nothing(db: TestDb) {
     );
 }
 
+/// A GOV.UK-format file that covers a year only in part would replace that year's holidays:
+/// without --replace it lists what it would remove and changes nothing.
+async fn a_holiday_import_that_removes_days_needs_replace(db: TestDb) {
+    let app = db.app().await;
+    let (english, _) = two_running_requests(&app).await;
+    let before = foi(
+        &db,
+        &[
+            "holidays",
+            "list",
+            "--year",
+            "2027",
+            "--division",
+            "scotland",
+            "--json",
+        ],
+    );
+    let before: serde_json::Value = serde_json::from_slice(&before.stdout).unwrap();
+    let n = before.as_array().unwrap().len();
+    assert!(n >= 8, "{before}");
+    let json = db.dir.path().join("bank-holidays.json");
+    std::fs::write(
+        &json,
+        serde_json::json!({"scotland": {"division": "scotland", "events": [
+            {"title": "New Year's Day", "date": "2027-01-01", "notes": "", "bunting": true}
+        ]}})
+        .to_string(),
+    )
+    .unwrap();
+    let out = foi(&db, &["holidays", "import", json.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("would remove {} bank holiday(s)", n - 1))
+            && err.contains("--replace"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2027-01-04 scotland"),
+        "each day is listed: {err}"
+    );
+    let after = foi(
+        &db,
+        &[
+            "holidays",
+            "list",
+            "--year",
+            "2027",
+            "--division",
+            "scotland",
+            "--json",
+        ],
+    );
+    let after: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(after, before, "nothing changed");
+    assert!(foi::store::holidays::load(&app.db)
+        .await
+        .unwrap()
+        .holidays
+        .is_empty());
+
+    let out = foi(
+        &db,
+        &["holidays", "import", json.to_str().unwrap(), "--replace"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("removed {} bank holiday(s)", n - 1)),
+        "{}",
+        stdout(&out)
+    );
+    let after = foi(
+        &db,
+        &[
+            "holidays",
+            "list",
+            "--year",
+            "2027",
+            "--division",
+            "scotland",
+            "--json",
+        ],
+    );
+    let after: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(after.as_array().unwrap().len(), 1);
+    // The 2026 request is untouched by a 2027 change.
+    let r = requests::get_by_reference(&app.db, &english).await.unwrap();
+    assert_eq!(r.response_due, Some(d("2026-06-30")));
+}
+
 db_tests!(
+    a_holiday_import_that_removes_days_needs_replace,
     clock_events_set_deadlines_and_bad_ones_store_nothing,
     a_holiday_import_moves_open_deadlines_and_says_why,
     a_bad_holiday_file_changes_nothing,

@@ -29,6 +29,7 @@ fn smtp_settings(db: &TestDb, port: u16, security: SmtpSecurity) -> Settings {
     s.mail.outbox.lease_secs = 60;
     s.mail.outbox.per_minute = 0;
     s.mail.outbox.per_domain_per_minute = 0;
+    common::real_sender(&mut s);
     s
 }
 
@@ -116,7 +117,7 @@ async fn delivers_exactly_what_was_rendered(db: TestDb) {
     );
     assert_eq!(
         request.reply_to,
-        format!("foi+{}@reply.foi.invalid", refs[0])
+        format!("foi+{}@reply.campaign.example.org", refs[0])
     );
     assert_eq!(mail.header("Message-ID"), stored.message_id);
     assert_eq!(
@@ -126,7 +127,7 @@ async fn delivers_exactly_what_was_rendered(db: TestDb) {
     assert!(mail.header("Subject").unwrap().contains(&refs[0]));
     assert_eq!(
         mail.header("From").as_deref(),
-        Some("\"Campaign Requester\" <requests@foi.invalid>")
+        Some("\"Ada Campaigner\" <requests@campaign.example.org>")
     );
     assert_eq!(mail.header("Auto-Submitted"), None);
     assert_eq!(
@@ -379,7 +380,7 @@ async fn a_failed_reminder_does_not_undo_a_delivered_request(db: TestDb) {
         messages::NewOutbound {
             request_id: Some(r.id),
             kind: "reminder".into(),
-            from_addr: "requests@foi.invalid".into(),
+            from_addr: settings.mail.from_address.clone(),
             to_addr: "foi@test-city.example.org".into(),
             reply_to: r.reply_to.clone(),
             subject: format!("Re: {}", r.subject),
@@ -417,7 +418,198 @@ async fn a_failed_reminder_does_not_undo_a_delivered_request(db: TestDb) {
     );
 }
 
+/// A delivery status report for `to`, quoting the letter's Message-ID and its reply address.
+fn bounce_for(to: &str, message_id: &str, reply_to: &str) -> Vec<u8> {
+    format!(
+        "From: Mail Delivery Subsystem <mailer-daemon@relay.example.org>\r\n\
+         To: {reply_to}\r\n\
+         Subject: Delivery Status Notification (Failure)\r\n\
+         Message-ID: <dsn-{}@relay.example.org>\r\n\
+         Auto-Submitted: auto-replied\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain\r\n\r\nYour message wasn't delivered to {to}.\r\n\
+         --b1\r\nContent-Type: message/delivery-status\r\n\r\n\
+         Reporting-MTA: dns; relay.example.org\r\n\r\n\
+         Final-Recipient: rfc822; {to}\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+         Diagnostic-Code: smtp; 550 5.1.1 <{to}>: User unknown\r\n\r\n\
+         --b1\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+         Message-ID: {message_id}\r\nTo: {to}\r\nSubject: Freedom of Information request\r\n\r\n\
+         --b1--\r\n",
+        message_id.trim_matches(['<', '>'])
+    )
+    .into_bytes()
+}
+
+/// A letter the server accepted but which bounced: once staff correct the council's address,
+/// the retry, and the sweep's reminder, go to the new address; the old one stays on the
+/// timeline; and the statutory clock starts from the resend, not from the letter that never
+/// arrived.
+async fn a_bounced_letter_goes_to_the_corrected_address_and_its_clock_restarts(db: TestDb) {
+    let server = SmtpServer::builder().start();
+    let settings = smtp_settings(&db, server.port, SmtpSecurity::None);
+    let app = app_with(settings.clone()).await;
+    let refs = queue(&app, 1).await;
+    let ob = outbox(&app, &settings, "w1").await;
+    assert!(matches!(
+        ob.try_execute_task(t0()).await.unwrap(),
+        DispatchOutcome::Sent { .. }
+    ));
+    let r = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    let letter = messages::for_request(&app.db, r.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let ingestor = foi::ingest::Ingestor::new(app.db.clone(), &app.settings);
+    ingestor
+        .ingest(
+            &bounce_for(
+                "foi@test-city.example.org",
+                letter.message_id.as_deref().unwrap(),
+                &r.reply_to,
+            ),
+            "test",
+            t0() + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    let r = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    assert_eq!(r.state, "delivery_failed");
+
+    let out = common::foi(
+        &db,
+        &[
+            "authorities",
+            "set-email",
+            "test-city-council",
+            "information@test-city.example.org",
+        ],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        common::stdout(&out).contains(&format!("{}: 1 unsent letter(s) now go to", refs[0])),
+        "{}",
+        common::stdout(&out)
+    );
+    let out = common::foi(
+        &db,
+        &["--now", "2026-03-05T09:00:00Z", "outbox", "retry", &refs[0]],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let said = common::stdout(&out);
+    assert!(said.contains("never arrived"), "{said}");
+    let resent_at = Utc.with_ymd_and_hms(2026, 3, 5, 10, 0, 0).unwrap();
+    assert!(matches!(
+        ob.try_execute_task(resent_at).await.unwrap(),
+        DispatchOutcome::Sent { .. }
+    ));
+    let got = server.wait_for(2, std::time::Duration::from_secs(5));
+    assert_eq!(
+        got[1].rcpt_tos,
+        vec!["information@test-city.example.org".to_string()]
+    );
+    assert_eq!(got[1].header("Message-ID"), letter.message_id);
+
+    let r = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    assert_eq!(r.state, "sent");
+    assert_eq!(
+        r.to_address.as_deref(),
+        Some("information@test-city.example.org")
+    );
+    let clock = clock_events::rows(&app.db, r.id).await.unwrap();
+    assert_eq!(clock.len(), 1, "{clock:?}");
+    assert_eq!(
+        clock[0].date,
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 5).unwrap()
+    );
+    assert!(
+        clock[0].note.as_deref().unwrap().contains("resend"),
+        "{clock:?}"
+    );
+    // Thursday 5 March + 20 working days, skipping St Patrick's Day, Good Friday and Easter Monday.
+    assert_eq!(r.response_due, chrono::NaiveDate::from_ymd_opt(2026, 4, 7));
+    let timeline = events::timeline(&app.db, r.id).await.unwrap();
+    let text: Vec<String> = timeline.iter().map(|e| e.detail.clone()).collect();
+    assert!(
+        text.iter().any(|t| t.contains("foi@test-city.example.org")
+            && t.contains("information@test-city.example.org")),
+        "the old address stays on the timeline: {text:#?}"
+    );
+    assert!(
+        text.iter().any(|t| t.contains("never arrived")),
+        "{text:#?}"
+    );
+
+    // The council's address changes again; the sweep's reminder goes to the newest one.
+    let out = common::foi(
+        &db,
+        &[
+            "authorities",
+            "set-email",
+            "test-city-council",
+            "foi-team@test-city.example.org",
+        ],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let daemon = foi::daemon::JobContext {
+        settings: settings.clone(),
+        db: app.db.clone(),
+        letters: foi::letters::LetterRegistry::load(&settings.paths.templates_dir).unwrap(),
+        transport: MailTransport::from_settings(&settings).unwrap(),
+        worker: "w1".into(),
+        stopping: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    };
+    let late = Utc.with_ymd_and_hms(2026, 4, 8, 7, 0, 0).unwrap();
+    let out = foi::daemon::run_job(&daemon, foi::daemon::Job::Sweep, late)
+        .await
+        .unwrap();
+    assert!(out.contains("1 reminders"), "{out}");
+    foi::daemon::run_job(&daemon, foi::daemon::Job::Dispatch, late)
+        .await
+        .unwrap();
+    let got = server.wait_for(3, std::time::Duration::from_secs(5));
+    assert_eq!(
+        got[2].rcpt_tos,
+        vec!["foi-team@test-city.example.org".to_string()]
+    );
+}
+
+/// `foi outbox retry` gives a message that used up its attempts a fresh series, not one try.
+async fn a_retry_starts_a_fresh_series_of_attempts(db: TestDb) {
+    let port = smtp::free_port();
+    let mut settings = smtp_settings(&db, port, SmtpSecurity::None);
+    settings.mail.outbox.max_attempts = 2;
+    let app = app_with(settings.clone()).await;
+    let refs = queue(&app, 1).await;
+    let ob = outbox(&app, &settings, "w1").await;
+    let DispatchOutcome::WillRetry { at, .. } = ob.try_execute_task(t0()).await.unwrap() else {
+        panic!("the server is down: a retry is expected")
+    };
+    let outcome = ob.try_execute_task(at).await.unwrap();
+    assert!(
+        matches!(outcome, DispatchOutcome::Failed { .. }),
+        "{outcome:?}"
+    );
+    let out = common::foi(&db, &["outbox", "retry", &refs[0]]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let r = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
+    let m = messages::for_request(&app.db, r.id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!((m.state.as_str(), m.attempts), ("queued", 0));
+    // Still down: the first attempt of the new series is retried, not given up.
+    let later = at + Duration::hours(1);
+    let outcome = ob.try_execute_task(later).await.unwrap();
+    assert!(
+        matches!(outcome, DispatchOutcome::WillRetry { .. }),
+        "{outcome:?}"
+    );
+}
+
 db_tests!(
+    a_bounced_letter_goes_to_the_corrected_address_and_its_clock_restarts,
+    a_retry_starts_a_fresh_series_of_attempts,
     delivers_exactly_what_was_rendered,
     a_451_is_retried_with_the_same_message_id_and_delivered_once,
     a_550_fails_the_request_and_is_not_retried,
@@ -547,13 +739,39 @@ async fn throttling_per_domain_and_the_sending_window() {
     );
 }
 
+fn foi_with(db: &TestDb, env: &[(String, String)], args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+        .args(args)
+        .current_dir(db.dir.path())
+        .envs(db.env())
+        .envs(env.iter().cloned())
+        .output()
+        .unwrap()
+}
+
+/// Mail written to files is not sent: the requests stay queued with no clock until SMTP
+/// delivers them (or staff record that they sent the file themselves); SMTP refuses to send
+/// under the shipped placeholder requester.
 #[tokio::test]
 async fn foi_send_uses_smtp_configured_by_environment() {
     let db = TestDb::sqlite().await;
     let server = SmtpServer::builder().auth("campaign", "123456").start();
+    let sender = common::real_sender_env();
+    let smtp_env: Vec<(String, String)> = [
+        ("FOI__MAIL__TRANSPORT", "smtp".to_string()),
+        ("FOI__MAIL__SMTP__HOST", "127.0.0.1".to_string()),
+        ("FOI__MAIL__SMTP__PORT", server.port.to_string()),
+        ("FOI__MAIL__SMTP__SECURITY", "none".to_string()),
+        ("FOI__MAIL__SMTP__USERNAME", "campaign".to_string()),
+        ("FOI__MAIL__SMTP__PASSWORD", "123456".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
     common::foi(&db, &["seed"]);
-    let out = common::foi(
+    let out = foi_with(
         &db,
+        &sender,
         &[
             "queue",
             "--campaign",
@@ -566,25 +784,68 @@ async fn foi_send_uses_smtp_configured_by_environment() {
         ],
     );
     assert!(out.status.success(), "{}", common::stderr(&out));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
-        .args(["send"])
-        .current_dir(db.dir.path())
-        .envs(db.env())
-        .env("FOI__MAIL__TRANSPORT", "smtp")
-        .env("FOI__MAIL__SMTP__HOST", "127.0.0.1")
-        .env("FOI__MAIL__SMTP__PORT", server.port.to_string())
-        .env("FOI__MAIL__SMTP__SECURITY", "none")
-        .env("FOI__MAIL__SMTP__USERNAME", "campaign")
-        .env("FOI__MAIL__SMTP__PASSWORD", "123456")
-        .output()
-        .unwrap();
+
+    // The file transport (the default) writes the letters out; nothing is sent.
+    let out = foi_with(&db, &sender, &["send"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(common::stdout(&out).matches("written foi-").count(), 5);
+    let out = common::foi(&db, &["requests", "list", "--state", "queued", "--json"]);
+    let queued: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(queued.as_array().unwrap().len(), 5, "{queued}");
+    let by_hand = queued[0]["reference"].as_str().unwrap().to_string();
+
+    // Staff send one file from their own mail client and say so.
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+        .to_string();
+    let out = common::foi(&db, &["requests", "sent", &by_hand, "--on", &today]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        common::stdout(&out).contains("response due"),
+        "{}",
+        common::stdout(&out)
+    );
+    let out = common::foi(&db, &["requests", "sent", &by_hand, "--on", &today]);
+    assert_eq!(out.status.code(), Some(1), "a letter is sent once");
+    assert!(
+        common::stderr(&out).contains("already sent"),
+        "{}",
+        common::stderr(&out)
+    );
+
+    // SMTP under the shipped placeholder requester is refused, naming the keys to set.
+    let out = foi_with(&db, &smtp_env, &["send"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = common::stderr(&out);
+    for key in [
+        "requester.name",
+        "requester.email",
+        "mail.from_address",
+        "mail.reply_domain",
+        "FOI__REQUESTER__EMAIL",
+    ] {
+        assert!(err.contains(key), "{key} in {err}");
+    }
+    assert!(server.received().is_empty());
+
+    // With a real requester, switching to SMTP sends the four written letters, not the fifth.
+    let mut env = smtp_env.clone();
+    env.extend(sender.iter().cloned());
+    let out = foi_with(&db, &env, &["send"]);
     assert!(out.status.success(), "{}", common::stderr(&out));
     let text = common::stdout(&out);
-    assert_eq!(text.matches("sent    foi-").count(), 5, "{text}");
+    assert_eq!(text.matches("sent    foi-").count(), 4, "{text}");
     assert!(!text.contains("123456") && !common::stderr(&out).contains("123456"));
-    let got = server.wait_for(5, std::time::Duration::from_secs(5));
-    assert_eq!(got.len(), 5);
+    let got = server.wait_for(4, std::time::Duration::from_secs(5));
+    assert_eq!(got.len(), 4);
     assert!(got
         .iter()
         .all(|m| m.auth_user.as_deref() == Some("campaign")));
+    assert!(got
+        .iter()
+        .all(|m| !m.header("Subject").unwrap().contains(&by_hand)));
+    let out = common::foi(&db, &["requests", "list", "--state", "sent", "--json"]);
+    let sent: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sent.as_array().unwrap().len(), 5, "{sent}");
 }

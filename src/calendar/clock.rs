@@ -140,6 +140,43 @@ pub struct Deadlines {
     /// True while an unpaid fees notice or an unanswered request for
     /// clarification stops the count before it reaches `working_days`.
     pub clock_paused: bool,
+    /// The date the current count runs from: the date of receipt, or the
+    /// day a clarification restarted it. With `working_days` it names one
+    /// period in which the council owes an answer, so a chase can be made
+    /// once per period however often holiday data moves the due date.
+    /// (Absent from deadlines stored before it existed.)
+    #[serde(default)]
+    pub started: Option<NaiveDate>,
+    /// When the internal review (EIR reconsideration) was asked for.
+    #[serde(default)]
+    pub review_requested: Option<NaiveDate>,
+    /// The day the council asked for a clarification that has not been given yet.
+    #[serde(default)]
+    pub awaiting_clarification: Option<NaiveDate>,
+}
+
+impl Deadlines {
+    /// One period of waiting for the council's answer: it changes when the
+    /// count restarts (a clarification) or is extended, never when a
+    /// holiday moves the due date.
+    pub fn response_period(&self) -> String {
+        format!(
+            "response:{}:{}",
+            self.started.unwrap_or(self.day_zero),
+            self.working_days
+        )
+    }
+
+    /// The council waits for the requester: a clarification it asked for, or a fee. (A stop
+    /// asked for after the due date does not pause the count, but it still stops the chase.)
+    pub fn stopped(&self) -> bool {
+        self.awaiting_clarification.is_some() || self.fee_lapses_on.is_some()
+    }
+
+    /// One period of waiting for the review's outcome.
+    pub fn review_period(&self) -> Option<String> {
+        self.review_requested.map(|d| format!("review:{d}"))
+    }
 }
 
 /// An inclusive run of days whose working days are disregarded (row f).
@@ -211,6 +248,7 @@ pub(crate) struct Plan {
     /// unanswered clarification request).
     pub open_pause: Option<NaiveDate>,
     pub open_notice: Option<NaiveDate>,
+    pub awaiting_clarification: Option<NaiveDate>,
     pub public_interest: bool,
     pub working_days: u32,
     pub response: Option<NaiveDate>,
@@ -360,6 +398,7 @@ pub(crate) fn plan(
         disregarded,
         open_pause,
         open_notice,
+        awaiting_clarification,
         public_interest,
         working_days: if extended { 40 } else { 20 },
         response,
@@ -487,6 +526,9 @@ pub fn compute(
         complaint_window_end,
         working_days: p.working_days,
         clock_paused: response_due.is_none(),
+        started: Some(p.arrived),
+        review_requested: p.review_requested,
+        awaiting_clarification: p.awaiting_clarification,
     })
 }
 

@@ -202,6 +202,24 @@ impl HolidayCalendar {
             .collect()
     }
 
+    /// Holidays in force here, in `years`, that `new` no longer has (by date and division):
+    /// what replacing the data with `new` would take away.
+    pub fn removed_in(&self, new: &HolidayCalendar, years: &[i32]) -> Vec<Holiday> {
+        let mut out = Vec::new();
+        for &year in years {
+            for h in self.holidays_in(year, None) {
+                if !new
+                    .holidays_on(h.date)
+                    .iter()
+                    .any(|n| n.division == h.division)
+                {
+                    out.push(h.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// A stable digest of (date, division, title) for every holiday, for
     /// callers deciding whether stored deadlines need recomputing after a
     /// feed refresh (spec section 3.2). Independent of Rust version and
@@ -311,6 +329,29 @@ mod tests {
         );
         let boxing = cal.holidays_on(ymd(2025, 12, 26));
         assert_eq!(boxing.len(), 3);
+    }
+
+    #[test]
+    fn a_partial_feed_lists_every_holiday_it_would_remove() {
+        let standard = HolidayCalendar::standard();
+        let ops = OperatorHolidays {
+            replace: vec![(Division::Scotland, 2027)],
+            holidays: vec![Holiday {
+                date: ymd(2027, 1, 1),
+                division: Division::Scotland,
+                title: "New Year’s Day".into(),
+                source: HolidaySource::Operator,
+            }],
+        };
+        let new = HolidayCalendar::with_operator(&ops).unwrap();
+        let removed = standard.removed_in(&new, &[2027]);
+        let scottish = standard.holidays_in(2027, Some(Division::Scotland)).len();
+        assert_eq!(removed.len(), scottish - 1, "{removed:?}");
+        assert!(removed.iter().all(|h| h.division == Division::Scotland));
+        assert!(!removed.iter().any(|h| h.date == ymd(2027, 1, 1)));
+        // Adding a day removes nothing.
+        assert!(new.removed_in(&new, &[2027]).is_empty());
+        assert!(standard.removed_in(&standard, &[2026, 2027]).is_empty());
     }
 
     #[test]

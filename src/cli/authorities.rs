@@ -136,8 +136,24 @@ pub async fn run(ctx: &Ctx, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
         AuthoritiesCommand::SetEmail { slug, address } => {
             let email = EmailAddress::parse(&address)?;
             let db = ctx.db().await?;
-            let a = authorities::set_email(&db, &slug, &email, "set by staff").await?;
+            let txn = sea_orm::TransactionTrait::begin(&db).await?;
+            let before = authorities::get_by_slug(&txn, &slug).await?;
+            let a = authorities::set_email(&txn, &slug, &email, "set by staff").await?;
+            let moved = match before.foi_email.as_deref() {
+                Some(old) if old != email.as_str() => {
+                    crate::sending::readdress_authority(&txn, a.id, old, &email, "cli", ctx.clock())
+                        .await?
+                }
+                _ => Vec::new(),
+            };
+            txn.commit().await?;
             println!("{}: FOI email set to {}", a.slug, email);
+            for m in moved {
+                println!(
+                    "  {}: {} unsent letter(s) now go to {email}",
+                    m.reference, m.messages
+                );
+            }
             Ok(())
         }
     }

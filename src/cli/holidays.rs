@@ -15,6 +15,11 @@ pub enum HolidaysCommand {
         /// For .ics files that do not name their division: england-and-wales, scotland or northern-ireland.
         #[arg(long, value_parser = parse_division)]
         division: Option<Division>,
+        /// Let the import remove holidays now in force. A GOV.UK file replaces whole years of
+        /// the divisions it covers; without this, an import that would take any holiday away
+        /// lists them and changes nothing.
+        #[arg(long)]
+        replace: bool,
     },
     /// List the bank holidays in force for a year.
     List {
@@ -33,7 +38,11 @@ fn parse_division(s: &str) -> Result<Division, String> {
 
 pub async fn run(ctx: &Ctx, cmd: HolidaysCommand) -> anyhow::Result<()> {
     match cmd {
-        HolidaysCommand::Import { file, division } => {
+        HolidaysCommand::Import {
+            file,
+            division,
+            replace,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let name = file.display().to_string();
@@ -55,8 +64,23 @@ pub async fn run(ctx: &Ctx, cmd: HolidaysCommand) -> anyhow::Result<()> {
             let new = HolidayCalendar::with_operator(&after)
                 .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             let years = holidays::years(&import);
+            let removed = old.removed_in(&new, &years);
+            let listed = |list: &[crate::calendar::Holiday]| -> String {
+                list.iter()
+                    .map(|h| format!("\n  {} {} {}", h.date, h.division.slug(), h.title))
+                    .collect()
+            };
+            if !removed.is_empty() && !replace {
+                txn.rollback().await?;
+                anyhow::bail!(
+                    "{name} would remove {} bank holiday(s) now in force:{}\nnothing was changed. \
+                     If the file is the complete list for those years, run again with --replace.",
+                    removed.len(),
+                    listed(&removed)
+                );
+            }
             println!(
-                "{name}: {} holidays read for {}",
+                "{name}: {} holiday(s) read for {}",
                 import.holidays.len(),
                 years
                     .iter()
@@ -64,6 +88,13 @@ pub async fn run(ctx: &Ctx, cmd: HolidaysCommand) -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            if !removed.is_empty() {
+                println!(
+                    "removed {} bank holiday(s) (--replace):{}",
+                    removed.len(),
+                    listed(&removed)
+                );
+            }
             if old == new {
                 txn.commit().await?;
                 println!("the holiday data in force is unchanged; no deadline moved");

@@ -37,6 +37,15 @@ pub enum RequestsCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Record that the request letter went out some other way (sent by hand from the file the
+    /// file transport wrote, say): it is not sent again, and the statutory clock starts on DATE.
+    Sent {
+        reference: String,
+        #[arg(long, value_parser = super::deadline::parse_date, value_name = "YYYY-MM-DD")]
+        on: chrono::NaiveDate,
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 fn parse_kind(s: &str) -> Result<ClockEventKind, String> {
@@ -200,6 +209,11 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        RequestsCommand::Sent {
+            reference,
+            on,
+            note,
+        } => sent_by_hand(ctx, &db, &reference, on, note.as_deref()).await,
         RequestsCommand::Clock {
             reference,
             kind,
@@ -207,9 +221,18 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             note,
         } => {
             let model = requests::get_by_reference(&db, &reference).await?;
+            // A receipt for a letter foi has not sent means it went out some other way.
+            if kind == ClockEventKind::Received
+                && matches!(
+                    RequestState::parse(&model.state),
+                    Ok(RequestState::Queued | RequestState::Draft | RequestState::DeliveryFailed)
+                )
+            {
+                return sent_by_hand(ctx, &db, &reference, date, note.as_deref()).await;
+            }
             let cal = crate::deadlines::working_calendar(&db).await?;
             let txn = sea_orm::TransactionTrait::begin(&db).await?;
-            let moved = crate::deadlines::add_clock_event(
+            let recorded = crate::deadlines::add_clock_event(
                 &txn,
                 &cal,
                 &ctx.settings.deadlines.clock(),
@@ -223,7 +246,10 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             .await?;
             txn.commit().await?;
             println!("{}: {kind} on {date} recorded", model.reference);
-            for m in moved {
+            if let Some(state) = recorded.state {
+                println!("  now {state}");
+            }
+            for m in recorded.moved {
                 println!(
                     "  {}: {}",
                     m.what,
@@ -233,4 +259,36 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn sent_by_hand(
+    ctx: &Ctx,
+    db: &sea_orm::DatabaseConnection,
+    reference: &str,
+    on: chrono::NaiveDate,
+    note: Option<&str>,
+) -> anyhow::Result<()> {
+    let model = requests::get_by_reference(db, reference).await?;
+    let cal = crate::deadlines::working_calendar(db).await?;
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let done = crate::sending::record_sent_by_hand(
+        &txn,
+        &cal,
+        &ctx.settings.deadlines.clock(),
+        &model,
+        on,
+        note,
+        "cli",
+        ctx.clock(),
+    )
+    .await?;
+    txn.commit().await?;
+    println!(
+        "{}: sent on {} (recorded by hand; {} outbox letter(s) will not be sent again)",
+        done.reference, done.on, done.letters
+    );
+    if let Some(due) = done.response_due {
+        println!("  response due {due}");
+    }
+    Ok(())
 }

@@ -1,6 +1,6 @@
 use super::{output, Ctx};
 use crate::mail::{DispatchOutcome, MailTransport, Outbox};
-use crate::store::{events, messages, requests};
+use crate::store::{messages, requests};
 use clap::Subcommand;
 use sea_orm::TransactionTrait;
 
@@ -18,13 +18,14 @@ pub struct SendArgs {
 pub enum OutboxCommand {
     /// List outgoing messages.
     List {
-        /// queued, sending, retry, sent, failed or uncertain.
+        /// queued, sending, retry, sent, failed, uncertain, draft or written.
         #[arg(long)]
         state: Option<String>,
         #[arg(long)]
         json: bool,
     },
-    /// Put a request's failed or uncertain messages back in the queue, on purpose. They are
+    /// Put a request's failed, uncertain, waiting or written messages back in the queue, on
+    /// purpose, for a fresh series of attempts to the council's current FOI address. They are
     /// sent again with the same Message-ID, so the council's system can spot a duplicate.
     Retry { reference: String },
 }
@@ -77,6 +78,12 @@ fn print_outcome(o: &DispatchOutcome) {
         DispatchOutcome::Sent {
             reference, reply, ..
         } => println!("sent    {}  {reply}", r(reference)),
+        DispatchOutcome::Written {
+            reference, reply, ..
+        } => println!(
+            "written {}  {reply}; not sent: record it with `foi requests sent REF --on DATE` once you have sent it, or configure SMTP",
+            r(reference)
+        ),
         DispatchOutcome::WillRetry {
             reference,
             at,
@@ -172,37 +179,31 @@ pub async fn outbox(ctx: &Ctx, cmd: OutboxCommand) -> anyhow::Result<()> {
         }
         OutboxCommand::Retry { reference } => {
             let r = requests::get_by_reference(&db, &reference).await?;
+            let cal = crate::deadlines::working_calendar(&db).await?;
+            let letters = crate::letters::LetterRegistry::load(&ctx.settings.paths.templates_dir)?;
             let txn = db.begin().await?;
-            let msgs = messages::requeue_for_request(&txn, r.id).await?;
-            if msgs.is_empty() {
-                anyhow::bail!(
-                    "{}: nothing to retry (no failed, uncertain or waiting messages)",
-                    r.reference
-                );
-            }
-            if r.state == "delivery_failed" {
-                requests::set_state(&txn, r.id, crate::domain::RequestState::Queued, ctx.now)
+            let done =
+                crate::sending::retry(&txn, &cal, &ctx.settings, &letters, &r, "cli", ctx.clock())
                     .await?;
-            }
-            events::record(
-                &txn,
-                r.id,
-                ctx.now,
-                "resend_requested",
-                format!(
-                    "{} message(s) put back in the outbox by staff (same Message-ID)",
-                    msgs.len()
-                ),
-                "cli",
-                None,
-            )
-            .await?;
             txn.commit().await?;
             println!(
-                "{}: {} message(s) queued again; `foi send` sends them",
-                r.reference,
-                msgs.len()
+                "{}: {} message(s) queued again for a fresh series of attempts; `foi send` sends them",
+                done.reference, done.messages
             );
+            if done.rewritten {
+                println!(
+                    "  the letter was written again as {} (it had the placeholder requester)",
+                    ctx.settings.requester.name
+                );
+            }
+            if let Some((old, new)) = &done.readdressed {
+                println!("  now addressed to {new} (was {old})");
+            }
+            if let Some(first) = done.clock_withdrawn {
+                println!(
+                    "  the letter of {first} never arrived: the statutory clock starts when the resend is accepted"
+                );
+            }
             Ok(())
         }
     }

@@ -77,7 +77,7 @@ pub async fn run_job(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> anyhow::
             )
             .await?;
             let stale = outbox.recover(now).await?;
-            let (mut sent, mut retry, mut failed) = (0, 0, 0);
+            let (mut sent, mut written, mut retry, mut failed) = (0, 0, 0, 0);
             let mut held = String::new();
             // `now` is when the job started; each step reads the clock afresh so leases, send
             // times and the sending window stay true on a long run.
@@ -88,6 +88,7 @@ pub async fn run_job(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> anyhow::
                 match outbox.try_execute_task(step_now).await? {
                     DispatchOutcome::Idle => break,
                     DispatchOutcome::Sent { .. } => sent += 1,
+                    DispatchOutcome::Written { .. } => written += 1,
                     DispatchOutcome::WillRetry { .. } => retry += 1,
                     DispatchOutcome::Failed { .. } => failed += 1,
                     DispatchOutcome::Superseded { .. } => {}
@@ -104,8 +105,13 @@ pub async fn run_job(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> anyhow::
                     }
                 }
             }
+            let files = if written > 0 {
+                format!(", {written} written to files (not emailed)")
+            } else {
+                String::new()
+            };
             format!(
-                "{sent} sent, {retry} to retry, {failed} failed, {} uncertain{held}",
+                "{sent} sent, {retry} to retry, {failed} failed, {} uncertain{files}{held}",
                 stale.len()
             )
         }

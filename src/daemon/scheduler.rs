@@ -68,12 +68,29 @@ pub async fn run(ctx: Arc<JobContext>, mut shutdown: watch::Receiver<bool>) -> a
     tracing::info!("foi is running; SIGINT or SIGTERM stops it");
     let _ = shutdown.changed().await;
     ctx.stopping.store(true, Ordering::SeqCst);
-    tracing::info!("stopping: finishing the work in flight");
+    let grace = stop_grace(&ctx.settings);
+    tracing::info!(
+        grace_secs = grace.as_secs(),
+        "stopping: finishing the work in flight"
+    );
+    let deadline = tokio::time::Instant::now() + grace;
     for t in tasks {
-        let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+        if tokio::time::timeout_at(deadline, t).await.is_err() {
+            tracing::warn!("the work in flight did not finish in time; a message being sent may show as uncertain");
+        }
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How long a stop waits for the work in flight. A message handed to the SMTP server must be
+/// allowed to finish, or the server may accept it after we have gone and it becomes
+/// `uncertain`: lettre applies `mail.smtp.timeout_secs` to each step of a send, and a send can
+/// take several steps (connect, TLS, login, the envelope, the data), which the outbox lease is
+/// sized for (at least four timeouts).
+pub fn stop_grace(settings: &crate::settings::Settings) -> Duration {
+    let steps = settings.mail.smtp.timeout_secs.saturating_mul(4);
+    Duration::from_secs(steps.min(settings.mail.outbox.lease_secs) + 5)
 }
 
 fn log_result(job: Job, r: anyhow::Result<String>) {

@@ -6,6 +6,7 @@
 use super::jobs::JobContext;
 use crate::calendar::{ClockEventKind, Regime, WorkingCalendar};
 use crate::deadlines;
+use crate::domain::lifecycle::waiting_state;
 use crate::domain::RequestState as S;
 use crate::letters::{LetterContext, LetterRequest};
 use crate::mail::new_message_id;
@@ -28,6 +29,13 @@ pub struct SweepReport {
     pub reminders: Vec<String>,
     pub reviews: Vec<String>,
     pub complaints: Vec<String>,
+    /// Requests whose clock runs again (a clarification answered, a fee paid) that still
+    /// showed the stopped state.
+    pub resumed: Vec<String>,
+    /// Requests no longer late because their due date moved later.
+    pub no_longer_overdue: Vec<String>,
+    /// Unpaid fees notices older than three months.
+    pub lapsed: Vec<String>,
 }
 
 impl std::fmt::Display for SweepReport {
@@ -43,18 +51,33 @@ impl std::fmt::Display for SweepReport {
             self.reminders.len(),
             self.reviews.len(),
             self.complaints.len()
-        )
+        )?;
+        for (n, what) in [
+            (self.resumed.len(), "clocks running again"),
+            (self.no_longer_overdue.len(), "no longer overdue"),
+            (self.lapsed.len(), "unpaid fees lapsed"),
+        ] {
+            if n > 0 {
+                write!(f, ", {n} {what}")?;
+            }
+        }
+        Ok(())
     }
 }
 
-const WATCHED: [&str; 7] = [
-    "sent",
-    "acknowledged",
-    "extended",
-    "overdue",
-    "very_overdue",
-    "internal_review",
-    "review_upheld",
+/// Every state in which the council owes something or the clock may be running: waiting for
+/// the answer, for the review, or stopped for a clarification or a fee (whose clock may have
+/// restarted, or whose fee may have lapsed).
+const WATCHED: [S; 9] = [
+    S::Sent,
+    S::Acknowledged,
+    S::Extended,
+    S::Overdue,
+    S::VeryOverdue,
+    S::InternalReview,
+    S::ReviewUpheld,
+    S::ClarificationRequested,
+    S::FeesNotice,
 ];
 
 pub async fn sweep(ctx: &JobContext, now: DateTime<Utc>) -> anyhow::Result<SweepReport> {
@@ -67,7 +90,7 @@ pub async fn sweep(ctx: &JobContext, now: DateTime<Utc>) -> anyhow::Result<Sweep
         return Ok(report);
     }
     let watched = request::Entity::find()
-        .filter(request::Column::State.is_in(WATCHED))
+        .filter(request::Column::State.is_in(WATCHED.map(S::as_str)))
         .order_by_asc(request::Column::Id)
         .all(&txn)
         .await?;
@@ -88,15 +111,71 @@ async fn sweep_one(
     now: DateTime<Utc>,
     report: &mut SweepReport,
 ) -> anyhow::Result<()> {
-    let Some(d) = deadlines::stored(r) else {
+    let Some(mut d) = deadlines::stored(r) else {
         return Ok(());
     };
     let regime: Regime = r
         .regime
         .parse()
         .map_err(|e| anyhow::anyhow!("{}: {e}", r.reference))?;
-    let mut state = S::parse(&r.state).unwrap_or(S::Sent);
+    let mut state =
+        S::parse(&r.state).map_err(|e| anyhow::anyhow!("{}: stored state {e}", r.reference))?;
     let actor = "daemon:sweep";
+
+    // A clock stopped for a clarification or a fee that runs again: the council owes an
+    // answer, so the request shows it is waiting and is chased like any other. Read afresh
+    // from the clock, since the stored copy may predate the fields that say so.
+    if matches!(state, S::ClarificationRequested | S::FeesNotice) {
+        if let Some(fresh) = deadlines::current(db, cal, &ctx.settings.deadlines.clock(), r).await?
+        {
+            d = fresh;
+        }
+    }
+    if matches!(state, S::ClarificationRequested | S::FeesNotice) && !d.stopped() {
+        let next = waiting_state(&d);
+        requests::set_state(db, r.id, next, now).await?;
+        events::record(
+            db,
+            r.id,
+            now,
+            next.as_str(),
+            format!(
+                "the clock is running again: the answer is due on {}",
+                d.response_due.map(|d| d.to_string()).unwrap_or_default()
+            ),
+            actor,
+            None,
+        )
+        .await?;
+        report.resumed.push(r.reference.clone());
+        state = next;
+    }
+
+    // FOIA s.9(2): an unpaid fee lapses three months after the notice, and with it the duty.
+    if state == S::FeesNotice {
+        if let Some(lapsed) = d.fee_lapses_on.filter(|l| *l <= today) {
+            requests::set_state(db, r.id, S::FeeLapsed, now).await?;
+            events::record(
+                db,
+                r.id,
+                now,
+                S::FeeLapsed.as_str(),
+                format!(
+                    "the fee asked for was not paid within three months, so the request lapsed on {lapsed}; \
+                     if it was paid, record it with `foi requests clock {} fee_received DATE`",
+                    r.reference
+                ),
+                actor,
+                None,
+            )
+            .await?;
+            report.lapsed.push(r.reference.clone());
+        }
+        return Ok(());
+    }
+    if state == S::ClarificationRequested {
+        return Ok(());
+    }
 
     // Overdue and very overdue are derived from the clock, never typed in.
     if matches!(state, S::Sent | S::Acknowledged | S::Extended | S::Overdue) {
@@ -138,14 +217,35 @@ async fn sweep_one(
             }
         }
     }
+    // A due date that moved later (new holiday data, say) can make a late request timely again.
+    if matches!(state, S::Overdue | S::VeryOverdue) {
+        if let Some(due) = d.response_due.filter(|due| *due >= today) {
+            let next = waiting_state(&d);
+            requests::set_state(db, r.id, next, now).await?;
+            events::record(
+                db,
+                r.id,
+                now,
+                next.as_str(),
+                format!("no longer overdue: the response is now due on {due}"),
+                actor,
+                None,
+            )
+            .await?;
+            report.no_longer_overdue.push(r.reference.clone());
+            state = next;
+        }
+    }
 
-    // One polite reminder per deadline, in the same thread.
+    // One polite reminder per period of lateness, in the same thread. The period is the
+    // count the due date belongs to, so a due date that moves a day does not remind again.
+    let period = d.response_period();
     let after = ctx.settings.chase.reminder_after_working_days;
     if after > 0 && matches!(state, S::Overdue | S::VeryOverdue) {
         if let Some(due) = d.response_due {
             let send_from = cal.add_working_days(regime, due, after)?;
             if today >= send_from
-                && daemon_state::claim_chase(db, r.id, "reminder", due, now).await?
+                && daemon_state::claim_chase(db, r.id, "reminder", &period, due, now).await?
             {
                 let id = follow_up(
                     ctx,
@@ -160,7 +260,7 @@ async fn sweep_one(
                     now,
                 )
                 .await?;
-                daemon_state::set_chase_message(db, r.id, "reminder", due, id).await?;
+                daemon_state::set_chase_message(db, r.id, "reminder", &period, id).await?;
                 events::record(
                     db,
                     r.id,
@@ -179,7 +279,7 @@ async fn sweep_one(
     // Very overdue: the internal review, sent at once or drafted for staff.
     if state == S::VeryOverdue {
         if let Some(due) = d.response_due {
-            if daemon_state::claim_chase(db, r.id, "internal_review", due, now).await? {
+            if daemon_state::claim_chase(db, r.id, "internal_review", &period, due, now).await? {
                 let auto = ctx.settings.escalation.auto_internal_review;
                 let st = if auto {
                     msg_state::QUEUED
@@ -199,7 +299,7 @@ async fn sweep_one(
                     now,
                 )
                 .await?;
-                daemon_state::set_chase_message(db, r.id, "internal_review", due, id).await?;
+                daemon_state::set_chase_message(db, r.id, "internal_review", &period, id).await?;
                 if auto {
                     start_internal_review(db, cal, ctx, r, today, actor, now).await?;
                     events::record(
@@ -229,11 +329,14 @@ async fn sweep_one(
         }
     }
 
-    // A late or upheld review: a complaint draft for the regulator.
+    // A late or upheld review: a complaint draft for the regulator, once per review.
     let late_review = state == S::InternalReview && d.review_due.is_some_and(|rd| rd < today);
     if late_review || state == S::ReviewUpheld {
         let key = d.review_due.unwrap_or(today);
-        if daemon_state::claim_chase(db, r.id, "complaint", key, now).await? {
+        let period = d
+            .review_period()
+            .unwrap_or_else(|| format!("deadline:{key}"));
+        if daemon_state::claim_chase(db, r.id, "complaint", &period, key, now).await? {
             let id = follow_up(
                 ctx,
                 db,
@@ -247,7 +350,7 @@ async fn sweep_one(
                 now,
             )
             .await?;
-            daemon_state::set_chase_message(db, r.id, "complaint", key, id).await?;
+            daemon_state::set_chase_message(db, r.id, "complaint", &period, id).await?;
             let window = d
                 .complaint_window_end
                 .map(|w| format!("; the complaint window ends on {w}"))
@@ -358,7 +461,29 @@ pub async fn follow_up(
         // Regulators take complaints through their own web forms: the draft is for staff.
         ctx.settings.requester.email.clone()
     } else {
-        r.to_address.clone().unwrap_or_default()
+        // The council's current address: one corrected after a bounce, not the old one.
+        let current = authority
+            .foi_email
+            .clone()
+            .or_else(|| r.to_address.clone())
+            .unwrap_or_default();
+        if r.to_address.as_deref() != Some(current.as_str()) && !current.is_empty() {
+            requests::set_to_address(db, r.id, &current, now).await?;
+            events::record(
+                db,
+                r.id,
+                now,
+                "readdressed",
+                format!(
+                    "letters now go to {current}, the council's current FOI address (the request went to {})",
+                    r.to_address.as_deref().unwrap_or("no address")
+                ),
+                "daemon:sweep",
+                None,
+            )
+            .await?;
+        }
+        current
     };
     let m = messages::enqueue(
         db,

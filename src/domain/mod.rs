@@ -3,6 +3,7 @@
 
 mod email;
 mod exemption;
+pub mod lifecycle;
 mod nation;
 mod outcome;
 mod reference;

@@ -29,10 +29,12 @@ pub enum RequestState {
     ReviewUpheld,
     ReviewOverturned,
     Complaint,
+    /// A fees notice went unpaid for three months, so the duty to answer lapsed.
+    FeeLapsed,
 }
 
 impl RequestState {
-    pub const ALL: [RequestState; 20] = [
+    pub const ALL: [RequestState; 21] = [
         RequestState::Draft,
         RequestState::Queued,
         RequestState::Sent,
@@ -53,6 +55,7 @@ impl RequestState {
         RequestState::ReviewUpheld,
         RequestState::ReviewOverturned,
         RequestState::Complaint,
+        RequestState::FeeLapsed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +80,7 @@ impl RequestState {
             RequestState::ReviewUpheld => "review_upheld",
             RequestState::ReviewOverturned => "review_overturned",
             RequestState::Complaint => "complaint",
+            RequestState::FeeLapsed => "fee_lapsed",
         }
     }
 

@@ -10,7 +10,7 @@ mod transport;
 mod window;
 
 pub use message::{new_message_id, OutgoingEmail};
-pub use outbox::{DispatchOutcome, Outbox};
+pub use outbox::{backoff, DispatchOutcome, Outbox};
 pub use send_error::{SendError, SendErrorKind};
 pub use transport::{Accepted, MailTransport, SentMail};
 pub use window::SendingWindow;

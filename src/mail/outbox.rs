@@ -27,6 +27,12 @@ pub enum DispatchOutcome {
         message_id: String,
         reply: String,
     },
+    /// The file transport wrote the message out; nothing was emailed, so it is not sent.
+    Written {
+        reference: Option<String>,
+        message_id: String,
+        reply: String,
+    },
     WillRetry {
         reference: Option<String>,
         at: DateTime<Utc>,
@@ -154,7 +160,7 @@ impl Outbox {
     ) -> Result<Result<Claimed, DispatchOutcome>, OutboxError> {
         if let Some(w) = &self.window {
             if !w.is_open(now) {
-                if !messages::due_exists(&self.db, now).await? {
+                if !messages::due_exists(&self.db, now, self.transport.delivers()).await? {
                     return Ok(Err(DispatchOutcome::Idle));
                 }
                 return Ok(Err(DispatchOutcome::Closed {
@@ -171,7 +177,7 @@ impl Outbox {
                 until = oldest + Duration::seconds(60);
             }
             if limits.per_minute > 0 && recent.total >= limits.per_minute as usize {
-                if !messages::due_exists(&self.db, now).await? {
+                if !messages::due_exists(&self.db, now, self.transport.delivers()).await? {
                     return Ok(Err(DispatchOutcome::Idle));
                 }
                 return Ok(Err(DispatchOutcome::Throttled { until }));
@@ -186,10 +192,19 @@ impl Outbox {
             }
         }
         let lease_until = now + Duration::seconds(limits.lease_secs as i64);
-        let Some(message) =
-            messages::claim(&self.db, now, lease_until, &self.worker, &skip).await?
+        let Some(message) = messages::claim(
+            &self.db,
+            now,
+            lease_until,
+            &self.worker,
+            &skip,
+            self.transport.delivers(),
+        )
+        .await?
         else {
-            if !skip.is_empty() && messages::due_exists(&self.db, now).await? {
+            if !skip.is_empty()
+                && messages::due_exists(&self.db, now, self.transport.delivers()).await?
+            {
                 return Ok(Err(DispatchOutcome::Throttled { until }));
             }
             return Ok(Err(DispatchOutcome::Idle));
@@ -226,6 +241,22 @@ impl Outbox {
     }
 
     pub async fn deliver(&self, claimed: &Claimed) -> Result<Accepted, SendError> {
+        // Real mail only: the memory transport that stands in for a server in tests is exempt.
+        if matches!(self.transport, MailTransport::Smtp { .. }) {
+            let e = &claimed.email;
+            if let Some(addr) = [&e.from_address, &e.reply_to].into_iter().find(|a| {
+                a.trim_end_matches('.')
+                    .to_ascii_lowercase()
+                    .ends_with(".invalid")
+            }) {
+                return Err(SendError::not_attempted(format!(
+                    "not sent: this letter was written while the requester was still the shipped \
+                     placeholder, and {addr} cannot receive a council's reply. Now that [requester] \
+                     and [mail] are set, `foi outbox retry {}` writes it again with them and queues it",
+                    claimed.reference.as_deref().unwrap_or("REF")
+                )));
+            }
+        }
         let label = format!(
             "{}_{}",
             claimed.reference.as_deref().unwrap_or("staff"),
@@ -244,6 +275,43 @@ impl Outbox {
         let reference = claimed.reference.clone();
         let txn = self.db.begin().await?;
         let outcome = match result {
+            Ok(accepted) if !accepted.delivered => {
+                if !messages::mark_written(&txn, m.id, &self.worker, &accepted.reply).await? {
+                    txn.rollback().await?;
+                    return Ok(DispatchOutcome::Superseded { reference });
+                }
+                if let Some(request_id) = m.request_id {
+                    let what = if m.kind == "request" {
+                        format!(
+                            "; the request stays queued and its statutory clock has not started. \
+                             Send the file from a mail client and record the date with \
+                             `foi requests sent {} --on DATE`, or set mail.transport = \"smtp\" \
+                             and it is sent from here",
+                            reference.as_deref().unwrap_or("REF")
+                        )
+                    } else {
+                        String::new()
+                    };
+                    events::record(
+                        &txn,
+                        request_id,
+                        now,
+                        "written",
+                        format!(
+                            "{} to {} {}: not emailed{what}",
+                            m.kind, m.to_addr, accepted.reply
+                        ),
+                        &self.worker,
+                        Some(serde_json::json!({"message_id": m.message_id})),
+                    )
+                    .await?;
+                }
+                DispatchOutcome::Written {
+                    reference: reference.clone(),
+                    message_id: m.message_id.clone().unwrap_or_default(),
+                    reply: accepted.reply,
+                }
+            }
             Ok(accepted) => {
                 if !messages::mark_sent(&txn, m.id, &self.worker, now, &accepted.reply).await? {
                     txn.rollback().await?;
@@ -290,6 +358,7 @@ impl Outbox {
                 }
             }
             Err(e) => {
+                let attempted = e.kind != super::send_error::SendErrorKind::NotAttempted;
                 let error = if e.is_transient() {
                     format!(
                         "gave up after {} attempts; the last said: {}",
@@ -304,8 +373,9 @@ impl Outbox {
                 }
                 if let Some(request_id) = m.request_id {
                     // Only the request letter itself failing makes the request undelivered; a
-                    // failed reminder leaves the request where it was (and on the timeline).
-                    if m.kind == "request" {
+                    // failed reminder leaves the request where it was (and on the timeline),
+                    // and a letter we never handed over says nothing about the council.
+                    if m.kind == "request" && attempted {
                         crate::store::requests::set_state(
                             &txn,
                             request_id,
@@ -314,16 +384,18 @@ impl Outbox {
                         )
                         .await?;
                     }
-                    events::record(
-                        &txn,
-                        request_id,
-                        now,
-                        "delivery_failed",
-                        format!("the {} to {} was not delivered: {error}", m.kind, m.to_addr),
-                        &self.worker,
-                        None,
-                    )
-                    .await?;
+                    let (kind, detail) = if attempted {
+                        (
+                            "delivery_failed",
+                            format!("the {} to {} was not delivered: {error}", m.kind, m.to_addr),
+                        )
+                    } else {
+                        (
+                            "not_sent",
+                            format!("the {} to {}: {error}", m.kind, m.to_addr),
+                        )
+                    };
+                    events::record(&txn, request_id, now, kind, detail, &self.worker, None).await?;
                 }
                 DispatchOutcome::Failed {
                     reference: reference.clone(),
@@ -343,17 +415,15 @@ impl Outbox {
         accepted: &Accepted,
         now: DateTime<Utc>,
     ) -> Result<(), OutboxError> {
-        let how = if accepted.emailed {
-            "accepted by the mail server"
-        } else {
-            "written out"
-        };
         events::record(
             txn,
             request_id,
             now,
             "sent",
-            format!("{} to {} {how}: {}", m.kind, m.to_addr, accepted.reply),
+            format!(
+                "{} to {} accepted by the mail server: {}",
+                m.kind, m.to_addr, accepted.reply
+            ),
             &self.worker,
             Some(serde_json::json!({"message_id": m.message_id, "reply": accepted.reply})),
         )
@@ -372,12 +442,21 @@ impl Outbox {
         am.updated_at = Set(now);
         let model = am.update(txn).await?;
         // The statutory clock starts on the Europe/London date the council's server accepted
-        // the request (spec section 3.5); a resend does not restart it.
+        // the request (docs/deadline-rules.md, "date of receipt"); a resend of a letter that
+        // arrived does not restart it. A letter that never arrived had its receipt taken
+        // away when it was put back in the queue, so the clock starts from this resend.
         let has_receipt = clock_events::for_request(txn, request_id)
             .await?
             .iter()
             .any(|e| e.kind == ClockEventKind::Received);
         if !has_receipt {
+            let note = match m.sent_at {
+                Some(first) => format!(
+                    "resent: the letter sent on {} never arrived, so the statutory clock starts from this resend",
+                    crate::queue::london_date(first)
+                ),
+                None => "date the request was accepted for delivery".to_string(),
+            };
             crate::deadlines::add_clock_event(
                 txn,
                 &self.calendar,
@@ -386,7 +465,7 @@ impl Outbox {
                 ClockEventKind::Received,
                 crate::queue::london_date(now),
                 &self.worker,
-                Some("date the request was accepted for delivery"),
+                Some(&note),
                 now,
             )
             .await?;

@@ -8,6 +8,9 @@ use std::error::Error as _;
 pub enum SendErrorKind {
     Transient,
     Permanent,
+    /// We refused to hand the message to the server at all (our configuration, not the
+    /// council's address): it is not retried, and the request is not marked undelivered.
+    NotAttempted,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +24,12 @@ impl SendError {
     pub fn transient(message: impl Into<String>) -> Self {
         SendError {
             kind: SendErrorKind::Transient,
+            message: message.into(),
+        }
+    }
+    pub fn not_attempted(message: impl Into<String>) -> Self {
+        SendError {
+            kind: SendErrorKind::NotAttempted,
             message: message.into(),
         }
     }

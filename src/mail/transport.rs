@@ -17,8 +17,10 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
     pub reply: String,
-    /// False for the file and memory transports: nothing left this machine.
-    pub emailed: bool,
+    /// True when a mail server took the message for delivery (SMTP, or the memory transport
+    /// that stands in for one in tests). False for the file transport: nothing left this
+    /// machine, so the letter is not sent and no statutory clock starts.
+    pub delivered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +63,27 @@ impl MailTransport {
         }
     }
 
+    /// True when what this transport accepts has left for the council: only then is a
+    /// letter sent and its clock started.
+    pub fn delivers(&self) -> bool {
+        !matches!(self, MailTransport::File { .. })
+    }
+
     fn smtp(settings: &Settings) -> Result<Self, TransportConfigError> {
+        let placeholders = settings.placeholder_keys();
+        if !placeholders.is_empty() {
+            return Err(TransportConfigError(format!(
+                "refusing to send real mail while {} still hold the shipped placeholders \
+                 (a council would get letters signed and answerable by nobody); set them in \
+                 config/local.toml or with {}",
+                placeholders.join(", "),
+                placeholders
+                    .iter()
+                    .map(|k| format!("FOI__{}", k.to_ascii_uppercase().replace('.', "__")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
         let s = &settings.mail.smtp;
         let server = format!("{}:{}", s.host, s.port);
         let mut params = TlsParameters::builder(s.host.clone());
@@ -128,7 +150,7 @@ impl MailTransport {
                     )
                     .trim()
                     .to_string(),
-                    emailed: true,
+                    delivered: true,
                 }),
                 Err(e) => Err(classify(&e, server)),
             },
@@ -160,7 +182,7 @@ impl MailTransport {
                         "written to {} (file transport: not emailed)",
                         path.display()
                     ),
-                    emailed: false,
+                    delivered: false,
                 })
             }
             MailTransport::Memory(store) => {
@@ -177,7 +199,7 @@ impl MailTransport {
                     .push(sent);
                 Ok(Accepted {
                     reply: "250 kept in memory".into(),
-                    emailed: false,
+                    delivered: true,
                 })
             }
         }

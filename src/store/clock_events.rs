@@ -33,6 +33,13 @@ pub async fn add(
     .await?)
 }
 
+/// Removes one clock event (a receipt that turned out wrong); the caller refreshes the
+/// deadlines and says why on the timeline.
+pub async fn remove(db: &impl ConnectionTrait, id: i32) -> StoreResult<()> {
+    ClockEventRow::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
 pub async fn rows(db: &impl ConnectionTrait, request_id: i32) -> StoreResult<Vec<ClockEventModel>> {
     Ok(ClockEventRow::find()
         .filter(clock_event::Column::RequestId.eq(request_id))

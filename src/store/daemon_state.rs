@@ -47,28 +47,37 @@ pub async fn record_run(
     Ok(())
 }
 
-/// Claims a chase (a reminder, review or complaint for one deadline). False when it was
-/// already made: the unique key decides, so two daemons cannot both win.
+/// Claims a chase (a reminder, review or complaint) for one period of waiting. False when it
+/// was already made: the unique key decides, so two daemons cannot both win, and a due date
+/// that moves within the period does not make it again. `deadline` is kept for the record.
 pub async fn claim_chase(
     db: &impl ConnectionTrait,
     request_id: i32,
     kind: &str,
+    period: &str,
     deadline: NaiveDate,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let b = db.get_database_backend();
-    let conflict = " ON CONFLICT (request_id, kind, deadline) DO NOTHING";
+    let conflict = " ON CONFLICT (request_id, kind, period) DO NOTHING";
     let res = db
         .execute(Statement::from_sql_and_values(
             b,
             format!(
-                "INSERT INTO chases (request_id, kind, deadline, created_at) VALUES ({}, {}, {}, {}){conflict}",
+                "INSERT INTO chases (request_id, kind, period, deadline, created_at) VALUES ({}, {}, {}, {}, {}){conflict}",
                 p(b, 1),
                 p(b, 2),
                 p(b, 3),
-                p(b, 4)
+                p(b, 4),
+                p(b, 5)
             ),
-            [Value::from(request_id), Value::from(kind.to_string()), Value::from(deadline), Value::from(now)],
+            [
+                Value::from(request_id),
+                Value::from(kind.to_string()),
+                Value::from(period.to_string()),
+                Value::from(deadline),
+                Value::from(now),
+            ],
         ))
         .await?;
     Ok(res.rows_affected() == 1)
@@ -78,20 +87,25 @@ pub async fn set_chase_message(
     db: &impl ConnectionTrait,
     request_id: i32,
     kind: &str,
-    deadline: NaiveDate,
+    period: &str,
     message_id: i32,
 ) -> StoreResult<()> {
     let b = db.get_database_backend();
     db.execute(Statement::from_sql_and_values(
         b,
         format!(
-            "UPDATE chases SET message_id = {} WHERE request_id = {} AND kind = {} AND deadline = {}",
+            "UPDATE chases SET message_id = {} WHERE request_id = {} AND kind = {} AND period = {}",
             p(b, 1),
             p(b, 2),
             p(b, 3),
             p(b, 4)
         ),
-        [Value::from(message_id), Value::from(request_id), Value::from(kind.to_string()), Value::from(deadline)],
+        [
+            Value::from(message_id),
+            Value::from(request_id),
+            Value::from(kind.to_string()),
+            Value::from(period.to_string()),
+        ],
     ))
     .await?;
     Ok(())

@@ -24,7 +24,12 @@ pub mod state {
     pub const UNCERTAIN: &str = "uncertain";
     /// Prepared by the daemon, waiting for staff to approve it.
     pub const DRAFT: &str = "draft";
-    pub const ALL: [&str; 7] = [QUEUED, SENDING, RETRY, SENT, FAILED, UNCERTAIN, DRAFT];
+    /// Written to a file by the file transport: nothing left this machine, so it is not sent.
+    /// A delivering transport (SMTP) sends written request letters when it next runs.
+    pub const WRITTEN: &str = "written";
+    pub const ALL: [&str; 8] = [
+        QUEUED, SENDING, RETRY, SENT, FAILED, UNCERTAIN, DRAFT, WRITTEN,
+    ];
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +103,7 @@ pub async fn claim(
     lease_until: DateTime<Utc>,
     worker: &str,
     skip_domains: &[String],
+    include_written: bool,
 ) -> StoreResult<Option<MessageModel>> {
     let backend = db.get_database_backend();
     let mut values: Vec<Value> = vec![lease_until.into(), worker.to_string().into(), now.into()];
@@ -116,15 +122,14 @@ pub async fn claim(
     } else {
         ""
     };
+    let (states, due) = claimable(include_written, &p(3));
     let sql = format!(
         "UPDATE messages SET state = 'sending', lease_until = {}, attempts = attempts + 1, claimed_by = {} \
-         WHERE state IN ('queued', 'retry') AND id = (\
-           SELECT id FROM messages WHERE direction = 'outbound' AND state IN ('queued', 'retry') \
-           AND (next_attempt_at IS NULL OR next_attempt_at <= {}){skip} ORDER BY id LIMIT 1{lock}) \
+         WHERE state IN {states} AND id = (\
+           SELECT id FROM messages WHERE direction = 'outbound' AND {due}{skip} ORDER BY id LIMIT 1{lock}) \
          RETURNING id",
         p(1),
         p(2),
-        p(3)
     );
     let row = db
         .query_one(Statement::from_sql_and_values(backend, sql, values))
@@ -132,6 +137,25 @@ pub async fn claim(
     let Some(row) = row else { return Ok(None) };
     let id: i32 = row.try_get("", "id")?;
     Ok(Message::find_by_id(id).one(db).await?)
+}
+
+/// The states a worker may claim, and the condition for one due at `now_param`. A delivering
+/// transport also takes request letters the file transport wrote out while their request
+/// still waits to go (never reminders or staff mail written long ago).
+fn claimable(include_written: bool, now_param: &str) -> (&'static str, String) {
+    let queued =
+        format!("(state IN ('queued', 'retry') AND (next_attempt_at IS NULL OR next_attempt_at <= {now_param}))");
+    if include_written {
+        (
+            "('queued', 'retry', 'written')",
+            format!(
+                "({queued} OR (state = 'written' AND kind = 'request' AND request_id IN \
+                 (SELECT id FROM requests WHERE state = 'queued')))"
+            ),
+        )
+    } else {
+        ("('queued', 'retry')", queued)
+    }
 }
 
 /// Applies an outcome only while `worker` still holds the message (or it was marked
@@ -169,6 +193,33 @@ pub async fn mark_sent(
         vec![
             (message::Column::State, Expr::value(state::SENT)),
             (message::Column::SentAt, Expr::value(now)),
+            (message::Column::ServerReply, Expr::value(reply.to_string())),
+            (
+                message::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            ),
+            (
+                message::Column::LastError,
+                Expr::value(Option::<String>::None),
+            ),
+        ],
+    )
+    .await
+}
+
+/// The file transport wrote the message out: nothing was emailed.
+pub async fn mark_written(
+    db: &impl ConnectionTrait,
+    id: i32,
+    worker: &str,
+    reply: &str,
+) -> StoreResult<bool> {
+    finish(
+        db,
+        id,
+        worker,
+        vec![
+            (message::Column::State, Expr::value(state::WRITTEN)),
             (message::Column::ServerReply, Expr::value(reply.to_string())),
             (
                 message::Column::LeaseUntil,
@@ -262,33 +313,131 @@ pub async fn expire_leases(
     Ok(out)
 }
 
-/// Puts a request's unsent, failed or uncertain messages back in the queue (same Message-ID).
-pub async fn requeue_for_request(
+/// A request's messages that a person may put back in the queue: failed, uncertain, waiting
+/// for a retry, or only written to a file.
+pub async fn retryable_for_request(
     db: &impl ConnectionTrait,
     request_id: i32,
 ) -> StoreResult<Vec<MessageModel>> {
-    let msgs = Message::find()
+    Ok(Message::find()
         .filter(message::Column::RequestId.eq(request_id))
         .filter(message::Column::Direction.eq("outbound"))
-        .filter(message::Column::State.is_in([state::UNCERTAIN, state::FAILED, state::RETRY]))
+        .filter(message::Column::State.is_in([
+            state::UNCERTAIN,
+            state::FAILED,
+            state::RETRY,
+            state::WRITTEN,
+        ]))
+        .order_by_asc(message::Column::Id)
         .all(db)
+        .await?)
+}
+
+/// Puts one message back in the queue on purpose, addressed to `to`: a fresh series of
+/// attempts, due now, with the same Message-ID.
+pub async fn requeue(db: &impl ConnectionTrait, id: i32, to: &str) -> StoreResult<()> {
+    Message::update_many()
+        .col_expr(message::Column::State, Expr::value(state::QUEUED))
+        .col_expr(message::Column::Attempts, Expr::value(0))
+        .col_expr(
+            message::Column::NextAttemptAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            message::Column::ClaimedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(message::Column::ToAddr, Expr::value(to.to_string()))
+        .col_expr(message::Column::ToDomain, Expr::value(domain_of(to)))
+        .filter(message::Column::Id.eq(id))
+        .exec(db)
         .await?;
-    for m in &msgs {
-        Message::update_many()
-            .col_expr(message::Column::State, Expr::value(state::QUEUED))
-            .col_expr(
-                message::Column::NextAttemptAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(
-                message::Column::ClaimedBy,
-                Expr::value(Option::<String>::None),
-            )
-            .filter(message::Column::Id.eq(m.id))
-            .exec(db)
-            .await?;
-    }
-    Ok(msgs)
+    Ok(())
+}
+
+/// Unsent letters to a council (not yet accepted by any server), for re-addressing them.
+pub async fn unsent_to(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+    to: &str,
+) -> StoreResult<Vec<MessageModel>> {
+    Ok(Message::find()
+        .filter(message::Column::RequestId.eq(request_id))
+        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::ToAddr.eq(to))
+        .filter(message::Column::State.is_in([
+            state::QUEUED,
+            state::RETRY,
+            state::DRAFT,
+            state::WRITTEN,
+            state::FAILED,
+            state::UNCERTAIN,
+        ]))
+        .all(db)
+        .await?)
+}
+
+/// Replaces an unsent message's letter (written again under the same Message-ID).
+pub async fn set_letter(
+    db: &impl ConnectionTrait,
+    id: i32,
+    from: &str,
+    reply_to: &str,
+    subject: &str,
+    body: &str,
+) -> StoreResult<()> {
+    Message::update_many()
+        .col_expr(message::Column::FromAddr, Expr::value(from.to_string()))
+        .col_expr(message::Column::ReplyTo, Expr::value(reply_to.to_string()))
+        .col_expr(message::Column::Subject, Expr::value(subject.to_string()))
+        .col_expr(message::Column::Body, Expr::value(body.to_string()))
+        .filter(message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Re-addresses one message (keeping its state).
+pub async fn set_recipient(db: &impl ConnectionTrait, id: i32, to: &str) -> StoreResult<()> {
+    Message::update_many()
+        .col_expr(message::Column::ToAddr, Expr::value(to.to_string()))
+        .col_expr(message::Column::ToDomain, Expr::value(domain_of(to)))
+        .filter(message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks a request's unsent letters as sent outside foi (staff sent the written file from
+/// their own mail client, say), so no transport sends them again.
+pub async fn mark_sent_by_hand(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+    kind: &str,
+    note: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let res = Message::update_many()
+        .col_expr(message::Column::State, Expr::value(state::SENT))
+        .col_expr(message::Column::SentAt, Expr::value(at))
+        .col_expr(message::Column::ServerReply, Expr::value(note.to_string()))
+        .col_expr(
+            message::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(message::Column::RequestId.eq(request_id))
+        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::Kind.eq(kind))
+        .filter(message::Column::State.is_in([
+            state::QUEUED,
+            state::RETRY,
+            state::WRITTEN,
+            state::FAILED,
+            state::UNCERTAIN,
+        ]))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
 }
 
 /// What was sent in the last minute, for throttling.
@@ -329,18 +478,25 @@ pub async fn recent_sends(
     Ok(out)
 }
 
-pub async fn due_exists(db: &impl ConnectionTrait, now: DateTime<Utc>) -> StoreResult<bool> {
-    Ok(Message::find()
-        .filter(message::Column::Direction.eq("outbound"))
-        .filter(message::Column::State.is_in([state::QUEUED, state::RETRY]))
-        .filter(
-            sea_orm::Condition::any()
-                .add(message::Column::NextAttemptAt.is_null())
-                .add(message::Column::NextAttemptAt.lte(now)),
-        )
-        .one(db)
-        .await?
-        .is_some())
+pub async fn due_exists(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    include_written: bool,
+) -> StoreResult<bool> {
+    let backend = db.get_database_backend();
+    let p = match backend {
+        DbBackend::Postgres => "$1",
+        _ => "?",
+    };
+    let (_, due) = claimable(include_written, p);
+    let row = db
+        .query_one(Statement::from_sql_and_values(
+            backend,
+            format!("SELECT 1 AS due FROM messages WHERE direction = 'outbound' AND {due} LIMIT 1"),
+            [Value::from(now)],
+        ))
+        .await?;
+    Ok(row.is_some())
 }
 
 pub async fn list_outbound(

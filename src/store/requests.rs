@@ -323,6 +323,52 @@ pub async fn set_state(
     Ok(())
 }
 
+pub async fn set_to_address(
+    db: &impl ConnectionTrait,
+    id: i32,
+    to: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if let Some(model) = Request::find_by_id(id).one(db).await? {
+        let mut am: request::ActiveModel = model.into();
+        am.to_address = Set(Some(to.to_string()));
+        am.updated_at = Set(now);
+        am.update(db).await?;
+    }
+    Ok(())
+}
+
+/// Replaces the request's letter (written again under the same reference).
+pub async fn set_letter(
+    db: &impl ConnectionTrait,
+    id: i32,
+    subject: &str,
+    body: &str,
+    reply_to: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if let Some(model) = Request::find_by_id(id).one(db).await? {
+        let mut am: request::ActiveModel = model.into();
+        am.subject = Set(subject.to_string());
+        am.body = Set(body.to_string());
+        am.reply_to = Set(reply_to.to_string());
+        am.updated_at = Set(now);
+        am.update(db).await?;
+    }
+    Ok(())
+}
+
+pub async fn for_authority(
+    db: &impl ConnectionTrait,
+    authority_id: i32,
+) -> StoreResult<Vec<RequestModel>> {
+    Ok(Request::find()
+        .filter(request::Column::AuthorityId.eq(authority_id))
+        .order_by_asc(request::Column::Id)
+        .all(db)
+        .await?)
+}
+
 pub async fn get_by_id(db: &impl ConnectionTrait, id: i32) -> StoreResult<Option<RequestModel>> {
     Ok(Request::find_by_id(id).one(db).await?)
 }

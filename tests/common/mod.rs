@@ -205,3 +205,24 @@ pub fn fails_with(db: &TestDb, args: &[&str], needle: &str) {
         stderr(&out)
     );
 }
+
+/// A signature and sender that are not the shipped placeholders, which SMTP refuses to send under.
+pub fn real_sender(s: &mut Settings) {
+    s.requester.name = "Ada Campaigner".into();
+    s.requester.email = "ada@campaign.example.org".into();
+    s.mail.from_address = "requests@campaign.example.org".into();
+    s.mail.reply_domain = "reply.campaign.example.org".into();
+}
+
+/// `real_sender` as environment variables, for running the `foi` binary.
+pub fn real_sender_env() -> Vec<(String, String)> {
+    [
+        ("FOI__REQUESTER__NAME", "Ada Campaigner"),
+        ("FOI__REQUESTER__EMAIL", "ada@campaign.example.org"),
+        ("FOI__MAIL__FROM_ADDRESS", "requests@campaign.example.org"),
+        ("FOI__MAIL__REPLY_DOMAIN", "reply.campaign.example.org"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
