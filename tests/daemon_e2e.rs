@@ -84,6 +84,7 @@ async fn a_campaign_through_the_daemon(db: TestDb) {
                 Some(link),
                 &BTreeMap::new(),
                 false,
+                false,
             )
             .await
             .unwrap();
