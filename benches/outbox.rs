@@ -77,12 +77,16 @@ async fn run() {
     // The outbox: n queued requests, drained by the worker step.
     let app = foi::Application::build(settings.clone()).await.unwrap();
     let csv = "name,nation,foi_email\nBench Council,England,foi@bench.example.org\n";
-    foi::store::authorities::upsert_rows(&app.db, &parse_authorities("a.csv", csv).unwrap())
-        .await
-        .unwrap();
+    foi::store::authorities::upsert_rows(
+        &app.db,
+        "a.csv",
+        &parse_authorities("a.csv", csv).unwrap(),
+    )
+    .await
+    .unwrap();
     let tsv = "uk_authority\tuk_place\tnation\tchinese_partner\tpartner_province\trelationship\tsince_year\tstatus\n\
                Bench Council\tBench\tEngland\tNingbo\tZhejiang\ttwinning\t2005\tactive\n";
-    foi::store::twinnings::import_rows(&app.db, &parse_twinnings("t.tsv", tsv).unwrap())
+    foi::store::twinnings::import_rows(&app.db, "t.tsv", &parse_twinnings("t.tsv", tsv).unwrap())
         .await
         .unwrap();
     let link = foi::store::twinnings::list(&app.db, None, None)
@@ -105,6 +109,7 @@ async fn run() {
             Some(link),
             &BTreeMap::new(),
             false,
+            true, // again: the same letter, deliberately
         )
         .await
         .unwrap();

@@ -132,7 +132,58 @@ impl Queuer<'_> {
         )
     }
 
-    /// `foi queue --template T --authority SLUG [--twinning ID]`.
+    /// The twinning link a letter to `authority` is about. A link of another authority is
+    /// refused: the letter would talk about the wrong council's agreement. Without `--twinning`,
+    /// a template that needs a link gets the authority's only one; with several, the error
+    /// lists them so staff can pick.
+    pub async fn twinning_for(
+        &self,
+        db: &impl ConnectionTrait,
+        template: &str,
+        authority: &AuthorityModel,
+        twinning_id: Option<i32>,
+    ) -> Result<Option<TwinningModel>, QueueError> {
+        if let Some(id) = twinning_id {
+            let t = twinnings::get(db, id).await?;
+            if t.authority_id != authority.id {
+                let owner = authorities::get(db, t.authority_id).await?;
+                return Err(QueueError::Refused(format!(
+                    "twinning link {id} ({} – {}) belongs to {}, not to {}; see `foi authorities show {}` for its links",
+                    t.uk_place, t.partner_city, owner.slug, authority.slug, authority.slug
+                )));
+            }
+            return Ok(Some(t));
+        }
+        let info = self.letters.get(template)?;
+        let Some(needed) = info.requires.iter().find(|p| p.starts_with("twinning")) else {
+            return Ok(None);
+        };
+        let mut links = twinnings::for_authority(db, authority.id).await?;
+        match links.len() {
+            1 => Ok(links.pop()),
+            0 => Err(QueueError::Refused(format!(
+                "template {template} needs a twinning link ({needed}), and {} has none (see `foi twinnings list`)",
+                authority.slug
+            ))),
+            n => Err(QueueError::Refused(format!(
+                "template {template} needs a twinning link ({needed}), and {} has {n}: pass --twinning with one of\n{}",
+                authority.slug,
+                links
+                    .iter()
+                    .map(|t| format!(
+                        "  {}  {} ({}), {}, {}",
+                        t.id, t.partner_city, t.partner_province, t.relationship, t.status
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ))),
+        }
+    }
+
+    /// `foi queue --template T --authority SLUG [--twinning ID] [--again]`. A request already
+    /// made to the authority about the same link with the same template (in a campaign or
+    /// not) is refused unless `again` says another is meant.
+    #[allow(clippy::too_many_arguments)]
     pub async fn queue_one<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
@@ -141,28 +192,23 @@ impl Queuer<'_> {
         twinning_id: Option<i32>,
         vars: &BTreeMap<String, String>,
         dry_run: bool,
+        again: bool,
     ) -> Result<QueuedLetter, QueueError> {
         self.check_template(template)?;
         let authority = authorities::get_by_slug(db, authority_slug).await?;
-        let twinning = match twinning_id {
-            Some(id) => {
-                let t = twinnings::get(db, id).await?;
-                if t.authority_id != authority.id {
-                    return Err(QueueError::Refused(format!(
-                        "twinning link {id} ({} – {}) does not belong to {}",
-                        t.uk_place, t.partner_city, authority.slug
-                    )));
-                }
-                Some(t)
-            }
-            None => None,
-        };
+        let twinning = self
+            .twinning_for(db, template, &authority, twinning_id)
+            .await?;
         let to = authority.foi_email.clone().ok_or_else(|| {
             QueueError::Refused(format!(
                 "{} has no FOI email address; set one with `foi authorities set-email {} ADDRESS`",
                 authority.name, authority.slug
             ))
         })?;
+        if !again {
+            self.refuse_a_duplicate(db, template, &authority, twinning.as_ref())
+                .await?;
+        }
         if dry_run {
             let reference = requests::next_reference(db, self.now.year()).await?;
             let (r, reply_to) =
@@ -193,6 +239,37 @@ impl Queuer<'_> {
         self.enqueue(&txn, &stored).await?;
         txn.commit().await?;
         Ok(stored_letter(stored, &authority, twinning.as_ref()))
+    }
+
+    async fn refuse_a_duplicate(
+        &self,
+        db: &impl ConnectionTrait,
+        template: &str,
+        authority: &AuthorityModel,
+        twinning: Option<&TwinningModel>,
+    ) -> Result<(), QueueError> {
+        let existing =
+            requests::made_for(db, authority.id, twinning.map(|t| t.id), template).await?;
+        if existing.is_empty() {
+            return Ok(());
+        }
+        let about = match twinning {
+            Some(t) => format!(" about link {} ({})", t.id, t.partner_city),
+            None => String::new(),
+        };
+        let listed: Vec<String> = requests::rows_for(db, existing)
+            .await?
+            .into_iter()
+            .map(|r| match &r.campaign {
+                Some(c) => format!("{} ({}, campaign {c})", r.reference, r.state),
+                None => format!("{} ({})", r.reference, r.state),
+            })
+            .collect();
+        Err(QueueError::Refused(format!(
+            "{} already has a {template} request{about}: {}; pass --again to queue another",
+            authority.slug,
+            listed.join(", ")
+        )))
     }
 
     /// Puts the request's letter in the outbox, with its Message-ID fixed now so that every

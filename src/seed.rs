@@ -23,19 +23,35 @@ pub struct SeedSummary {
     pub authorities_without_email: Vec<String>,
 }
 
+const TWINNINGS_FILE: &str = "config/seed/uk-china-twinnings.tsv";
+const CONTACTS_FILE: &str = "config/seed/council-foi-contacts.tsv";
+
 pub async fn run<C: ConnectionTrait + TransactionTrait>(db: &C) -> Result<SeedSummary, SeedError> {
-    let links = parse_twinnings("config/seed/uk-china-twinnings.tsv", TWINNINGS_TSV)?;
-    let contacts = parse_contacts("config/seed/council-foi-contacts.tsv", CONTACTS_TSV)?;
+    let links = parse_twinnings(TWINNINGS_FILE, TWINNINGS_TSV)?;
+    let contacts = parse_contacts(CONTACTS_FILE, CONTACTS_TSV)?;
     let mut summary = SeedSummary {
-        twinnings: twinnings::import_rows(db, &links).await?,
+        twinnings: twinnings::import_rows(db, TWINNINGS_FILE, &links).await?,
         ..Default::default()
     };
     let txn = db.begin().await.map_err(StoreError::from)?;
+    // The councils the links named are stored by now, perhaps under slugs staff chose when
+    // they imported them first: find each by name, as the links were.
+    let by_name = authorities::ByName::load(&txn).await?;
+    by_name.check_all(
+        CONTACTS_FILE,
+        "uk_authority",
+        contacts.iter().map(|c| (c.line, c.authority_name.as_str())),
+    )?;
     for c in &contacts {
+        let slug =
+            match by_name.find_at(CONTACTS_FILE, c.line, "uk_authority", &c.authority_name)? {
+                Some(a) => a.slug.clone(),
+                None => c.authority_slug.to_string(),
+            };
         let source = c.source.as_deref().map(|s| format!("seed: {s}"));
         if authorities::fill_email(
             &txn,
-            c.authority_slug.as_str(),
+            &slug,
             c.foi_email.as_ref(),
             source.as_deref(),
             c.notes.as_deref(),

@@ -378,7 +378,239 @@ async fn send_writes_mail_files_until_smtp_is_configured(db: TestDb) {
     );
 }
 
+fn write(db: &TestDb, name: &str, bytes: &[u8]) -> String {
+    let path = db.dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+async fn imports_read_spreadsheet_encodings_and_refuse_bad_files(db: TestDb) {
+    // Excel's "CSV" on Windows: Windows-1252, CRLF.
+    let file = write(
+        &db,
+        "cp1252.csv",
+        b"name,nation,foi_email\r\nYnys M\xF4n Council,Wales,foi@ynysmon.example.org\r\n",
+    );
+    let out = foi(&db, &["authorities", "import", &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("read as windows-1252"),
+        "{}",
+        stderr(&out)
+    );
+    let bom = write(
+        &db,
+        "bom.csv",
+        "\u{feff}name,nation\nCyngor Gwynedd – Gwynedd Council,Wales\n".as_bytes(),
+    );
+    let out = foi(&db, &["authorities", "import", &bom]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = foi(&db, &["authorities", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Ynys Môn Council"), "{names:?}");
+    assert!(
+        names.contains(&"Cyngor Gwynedd – Gwynedd Council"),
+        "{names:?}"
+    );
+
+    let unknown = write(
+        &db,
+        "unknown.csv",
+        b"name,nation\nA,England\nB \x81,England\n",
+    );
+    fails_with(
+        &db,
+        &["authorities", "import", &unknown],
+        "unknown.csv:line 3: byte 0x81",
+    );
+    fails_with(&db, &["authorities", "import", &unknown], "iconv -f");
+    let mixed = write(
+        &db,
+        "mixed.csv",
+        b"name,nation\nYnys M\xC3\xB4n,Wales\nM\xF4n,Wales\n",
+    );
+    fails_with(&db, &["authorities", "import", &mixed], "mixed.csv:line 3:");
+    fails_with(
+        &db,
+        &["authorities", "import", &mixed],
+        "iconv -f WINDOWS-1252 -t UTF-8",
+    );
+    let links = write(
+        &db,
+        "links.tsv",
+        b"uk_authority\tuk_place\tnation\tchinese_partner\tpartner_province\trelationship\tsince_year\tstatus\n\
+          Ynys M\xF4n Council\tHolyhead\tWales\tX\xEDan\tShaanxi\tfriendship\t2012\tactive\n",
+    );
+    let out = foi(&db, &["twinnings", "import", &links]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("0 authorities created; 1 links created"),
+        "the council imported first is found by name: {}",
+        stdout(&out)
+    );
+
+    let short = write(
+        &db,
+        "short.csv",
+        b"name,nation,foi_email\nA Council,England\n",
+    );
+    fails_with(
+        &db,
+        &["authorities", "import", &short],
+        "short.csv:line 2: 2 cells, but the header has 3 columns (missing: foi_email",
+    );
+    let bidi = write(
+        &db,
+        "bidi.csv",
+        "name,nation\n\u{202E}licnuoC,England\n".as_bytes(),
+    );
+    fails_with(
+        &db,
+        &["authorities", "import", &bidi],
+        "bidi.csv:line 2, field name: contains a bidirectional-text control (U+202E)",
+    );
+    let nul = write(&db, "nul.csv", b"name,nation\nNul\0 Council,England\n");
+    fails_with(
+        &db,
+        &["authorities", "import", &nul],
+        "nul.csv:line 2, field name: contains a NUL character",
+    );
+
+    let twins = write(
+        &db,
+        "twins.csv",
+        b"slug,name,nation\nnewtown-a,Newtown Council,Wales\nnewtown-b,Newtown & Council,Wales\n",
+    );
+    let out = foi(&db, &["authorities", "import", &twins]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ambiguous = write(
+        &db,
+        "ambiguous.tsv",
+        b"uk_authority\tuk_place\tnation\tchinese_partner\tpartner_province\trelationship\tsince_year\tstatus\n\
+          Newtown Council\tNewtown\tWales\tWuhan\tHubei\ttwinning\t1990\tactive\n",
+    );
+    fails_with(
+        &db,
+        &["twinnings", "import", &ambiguous],
+        "ambiguous.tsv:line 2, field uk_authority: 'Newtown Council' matches 2 authorities",
+    );
+    let out = foi(&db, &["authorities", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        4,
+        "nothing half-written: {list}"
+    );
+}
+
+fn link_of(db: &TestDb, authority: &str, partner: &str) -> String {
+    let out = foi(db, &["twinnings", "list", "--json"]);
+    let links: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    links
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["authority"] == authority && t["partner_city"] == partner)
+        .unwrap()["id"]
+        .to_string()
+}
+
+async fn letters_are_about_the_authoritys_own_link_and_queued_once(db: TestDb) {
+    foi(&db, &["seed"]);
+    let glasgow = link_of(&db, "glasgow-city-council", "Dalian");
+    let chengdu = link_of(&db, "sheffield-city-council", "Chengdu");
+    let anshan = link_of(&db, "sheffield-city-council", "Anshan");
+    let render = |authority: &str, twinning: Option<&str>| {
+        let mut args = vec![
+            "templates",
+            "render",
+            "twinning-agreement",
+            "--authority",
+            authority,
+        ];
+        if let Some(t) = twinning {
+            args.extend(["--twinning", t]);
+        }
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let args = render("sheffield-city-council", Some(&glasgow));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    fails_with(
+        &db,
+        &args,
+        &format!(
+            "twinning link {glasgow} (Glasgow – Dalian) belongs to glasgow-city-council, not to sheffield-city-council"
+        ),
+    );
+    let args = render("sheffield-city-council", None);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    fails_with(&db, &args, "pass --twinning with one of");
+    fails_with(&db, &args, &format!("{chengdu}  Chengdu"));
+    fails_with(&db, &args, &format!("{anshan}  Anshan"));
+    let args = render("nottingham-city-council", None);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = foi(&db, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Ningbo"), "{}", stdout(&out));
+
+    let queue = [
+        "--now",
+        "2026-03-02T07:00:00Z",
+        "queue",
+        "--template",
+        "twinning-agreement",
+        "--authority",
+        "nottingham-city-council",
+    ];
+    let out = foi(&db, &queue);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("queued foi-2026-0001"),
+        "{}",
+        stdout(&out)
+    );
+    fails_with(
+        &db,
+        &queue,
+        "nottingham-city-council already has a twinning-agreement request about link",
+    );
+    fails_with(&db, &queue, "foi-2026-0001 (queued); pass --again");
+    let mut again = queue.to_vec();
+    again.push("--again");
+    let out = foi(&db, &again);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("queued foi-2026-0002"),
+        "{}",
+        stdout(&out)
+    );
+    fails_with(
+        &db,
+        &[
+            "queue",
+            "--template",
+            "twinning-agreement",
+            "--authority",
+            "sheffield-city-council",
+            "--twinning",
+            &glasgow,
+        ],
+        "belongs to glasgow-city-council, not to sheffield-city-council",
+    );
+    let out = foi(&db, &["requests", "list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+}
+
 db_tests!(
+    imports_read_spreadsheet_encodings_and_refuse_bad_files,
+    letters_are_about_the_authoritys_own_link_and_queued_once,
     send_writes_mail_files_until_smtp_is_configured,
     seed_list_queue_and_show,
     errors_exit_1_with_a_clear_message,

@@ -85,6 +85,7 @@ async fn a_campaign_through_the_daemon(db: TestDb) {
                 Some(link),
                 &BTreeMap::new(),
                 false,
+                false,
             )
             .await
             .unwrap();
@@ -321,6 +322,7 @@ async fn sent_requests(ctx: &JobContext, n: usize) -> Vec<String> {
                 &slug,
                 Some(link),
                 &BTreeMap::new(),
+                false,
                 false,
             )
             .await

@@ -19,13 +19,13 @@ fn d(s: &str) -> NaiveDate {
 /// Monday 1 June 2026.
 async fn two_running_requests(app: &foi::Application) -> (String, String) {
     let csv = "name,nation,foi_email\nTest City Council,England,foi@test-city.example.org\nTest Shire Council,Scotland,foi@test-shire.example.org\n";
-    authorities::upsert_rows(&app.db, &parse_authorities("a.csv", csv).unwrap())
+    authorities::upsert_rows(&app.db, "a.csv", &parse_authorities("a.csv", csv).unwrap())
         .await
         .unwrap();
     let tsv = "uk_authority\tuk_place\tnation\tchinese_partner\tpartner_province\trelationship\tsince_year\tstatus\n\
                Test City Council\tTest City\tEngland\tNingbo\tZhejiang\ttwinning\t2005\tactive\n\
                Test Shire Council\tTest Shire\tScotland\tDalian\tLiaoning\ttwinning\t1987\tactive\n";
-    twinnings::import_rows(&app.db, &parse_twinnings("t.tsv", tsv).unwrap())
+    twinnings::import_rows(&app.db, "t.tsv", &parse_twinnings("t.tsv", tsv).unwrap())
         .await
         .unwrap();
     let now = Utc.with_ymd_and_hms(2026, 5, 29, 9, 0, 0).unwrap();
@@ -45,6 +45,7 @@ async fn two_running_requests(app: &foi::Application) -> (String, String) {
                 &authority.slug,
                 Some(link.id),
                 &BTreeMap::new(),
+                false,
                 false,
             )
             .await

@@ -41,6 +41,7 @@ async fn twelve_sent_requests(app: &foi::Application) {
                 Some(link),
                 &BTreeMap::new(),
                 false,
+                true, // again: the same letter, deliberately
             )
             .await
             .unwrap();

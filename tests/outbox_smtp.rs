@@ -53,6 +53,7 @@ async fn queue(app: &foi::Application, n: usize) -> Vec<String> {
                 Some(link),
                 &BTreeMap::new(),
                 false,
+                true, // again: the same letter, deliberately
             )
             .await
             .unwrap();

@@ -43,6 +43,7 @@ async fn queues_one_request_with_a_rendered_letter(db: TestDb) {
             Some(link),
             &vars,
             false,
+            false,
         )
         .await
         .unwrap();
@@ -74,7 +75,7 @@ async fn queues_one_request_with_a_rendered_letter(db: TestDb) {
     assert_eq!(timeline.len(), 1);
     assert_eq!(timeline[0].kind, "queued");
 
-    // The next one gets the next number.
+    // Asked again on purpose, the next one gets the next number.
     let second = q
         .queue_one(
             &app.db,
@@ -83,10 +84,223 @@ async fn queues_one_request_with_a_rendered_letter(db: TestDb) {
             Some(link),
             &vars,
             false,
+            true,
         )
         .await
         .unwrap();
     assert_eq!(second.reference, "foi-2026-0002");
+}
+
+async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
+    let app = db.app().await;
+    foi::seed::run(&app.db).await.unwrap();
+    let q = Queuer {
+        settings: &app.settings,
+        letters: &app.letters,
+        now: now(),
+        actor: "test",
+    };
+    let none = BTreeMap::new();
+    let chengdu = link_id(&app.db, "sheffield-city-council", "Chengdu").await;
+    let anshan = link_id(&app.db, "sheffield-city-council", "Anshan").await;
+    // The campaign holds Sheffield–Chengdu (foi-2026-0001 among its five).
+    let campaign = q
+        .queue_campaign(
+            &app.db,
+            "spring",
+            "twinning-agreement",
+            Some(TwinningStatus::Active),
+            None,
+            &none,
+            false,
+        )
+        .await
+        .unwrap();
+    let held = campaign
+        .queued
+        .iter()
+        .find(|l| l.twinning_id == Some(chengdu))
+        .unwrap()
+        .reference
+        .clone();
+    let count = || async {
+        requests::list(&app.db, &Default::default())
+            .await
+            .unwrap()
+            .len()
+    };
+    let before = count().await;
+
+    for dry_run in [true, false] {
+        let err = q
+            .queue_one(
+                &app.db,
+                "twinning-agreement",
+                "sheffield-city-council",
+                Some(chengdu),
+                &none,
+                dry_run,
+                false,
+            )
+            .await
+            .unwrap_err();
+        let shown = err.to_string();
+        assert!(matches!(err, QueueError::Refused(_)), "{err:?}");
+        assert!(
+            shown.contains(&format!("{held} (queued, campaign spring)"))
+                && shown.contains("--again"),
+            "{shown}"
+        );
+    }
+    assert_eq!(count().await, before, "nothing stored");
+
+    // Another link of the same council is another request; a second one of that is refused too.
+    let first = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "sheffield-city-council",
+            Some(anshan),
+            &none,
+            false,
+            false,
+        )
+        .await
+        .unwrap();
+    let err = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "sheffield-city-council",
+            Some(anshan),
+            &none,
+            false,
+            false,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("{} (queued)", first.reference)),
+        "{err}"
+    );
+    // Its state is what it is now, not what it was.
+    requests::set_state(
+        &app.db,
+        requests::get_by_reference(&app.db, &first.reference)
+            .await
+            .unwrap()
+            .id,
+        foi::domain::RequestState::Sent,
+        now(),
+    )
+    .await
+    .unwrap();
+    let err = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "sheffield-city-council",
+            Some(anshan),
+            &none,
+            false,
+            false,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("{} (sent)", first.reference)),
+        "{err}"
+    );
+
+    let again = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "sheffield-city-council",
+            Some(chengdu),
+            &none,
+            false,
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(again.stored && again.reference != held);
+    assert_eq!(count().await, before + 2);
+}
+
+async fn the_link_must_be_the_authoritys_own(db: TestDb) {
+    let app = db.app().await;
+    foi::seed::run(&app.db).await.unwrap();
+    let q = Queuer {
+        settings: &app.settings,
+        letters: &app.letters,
+        now: now(),
+        actor: "test",
+    };
+    let none = BTreeMap::new();
+    let glasgow_link = link_id(&app.db, "glasgow-city-council", "Dalian").await;
+    let sheffield = authorities::get_by_slug(&app.db, "sheffield-city-council")
+        .await
+        .unwrap();
+    let err = q
+        .twinning_for(
+            &app.db,
+            "twinning-agreement",
+            &sheffield,
+            Some(glasgow_link),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("twinning link {glasgow_link}"))
+            && err.contains("Dalian")
+            && err.contains("belongs to glasgow-city-council, not to sheffield-city-council"),
+        "{err}"
+    );
+
+    // Several links: the error lists them with their ids.
+    let chengdu = link_id(&app.db, "sheffield-city-council", "Chengdu").await;
+    let anshan = link_id(&app.db, "sheffield-city-council", "Anshan").await;
+    let err = q
+        .twinning_for(&app.db, "twinning-agreement", &sheffield, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("--twinning")
+            && err.contains("twinning.partner_city")
+            && err.contains(&format!("{chengdu}  Chengdu"))
+            && err.contains(&format!("{anshan}  Anshan")),
+        "{err}"
+    );
+
+    // One link: it is the one.
+    let nottingham = authorities::get_by_slug(&app.db, "nottingham-city-council")
+        .await
+        .unwrap();
+    let ningbo = link_id(&app.db, "nottingham-city-council", "Ningbo").await;
+    let t = q
+        .twinning_for(&app.db, "twinning-agreement", &nottingham, None)
+        .await
+        .unwrap();
+    assert_eq!(t.map(|t| t.id), Some(ningbo));
+    let letter = q
+        .queue_one(
+            &app.db,
+            "twinning-agreement",
+            "nottingham-city-council",
+            None,
+            &none,
+            false,
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(letter.twinning_id, Some(ningbo));
+    assert!(letter.body.contains("Ningbo"));
 }
 
 async fn scottish_letters_cite_foisa(db: TestDb) {
@@ -110,6 +324,7 @@ async fn scottish_letters_cite_foisa(db: TestDb) {
             "glasgow-city-council",
             Some(link),
             &BTreeMap::new(),
+            false,
             false,
         )
         .await
@@ -147,6 +362,7 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
             None,
             &none,
             false,
+            false,
         )
         .await
         .unwrap_err();
@@ -165,10 +381,11 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
             None,
             &none,
             false,
+            false,
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, QueueError::Letter(_)), "{err:?}");
+    assert!(matches!(err, QueueError::Refused(_)), "{err:?}");
     assert!(
         err.to_string().contains("twinning.partner_city") && err.to_string().contains("--twinning"),
         "{err}"
@@ -181,6 +398,7 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
             "sheffield-city-council",
             None,
             &none,
+            false,
             false,
         )
         .await
@@ -201,12 +419,13 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
             Some(leeds_link),
             &none,
             false,
+            false,
         )
         .await
         .unwrap_err();
     assert!(
         err.to_string()
-            .contains("does not belong to sheffield-city-council"),
+            .contains("belongs to leeds-city-council, not to sheffield-city-council"),
         "{err}"
     );
 
@@ -219,6 +438,7 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
             "birmingham-city-council",
             Some(b_link),
             &none,
+            false,
             false,
         )
         .await
@@ -235,6 +455,7 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
             Some(link),
             &none,
             true,
+            false,
         )
         .await
         .unwrap();
@@ -374,6 +595,8 @@ async fn a_campaign_queues_each_link_once(db: TestDb) {
 
 db_tests!(
     queues_one_request_with_a_rendered_letter,
+    a_request_already_made_is_not_queued_twice_by_accident,
+    the_link_must_be_the_authoritys_own,
     scottish_letters_cite_foisa,
     bad_queue_requests_are_refused_and_store_nothing,
     a_campaign_queues_each_link_once,

@@ -2,7 +2,6 @@ use super::{output, Ctx};
 use crate::domain::EmailAddress;
 use crate::import::parse_authorities;
 use crate::store::{authorities, requests, twinnings};
-use anyhow::Context as _;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -31,11 +30,11 @@ pub enum AuthoritiesCommand {
 pub async fn run(ctx: &Ctx, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
     match cmd {
         AuthoritiesCommand::Import { file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let rows = parse_authorities(&file.display().to_string(), &text)?;
+            let text = super::read_import_file(&file)?;
+            let name = file.display().to_string();
+            let rows = parse_authorities(&name, &text)?;
             let db = ctx.db().await?;
-            let s = authorities::upsert_rows(&db, &rows).await?;
+            let s = authorities::upsert_rows(&db, &name, &rows).await?;
             println!(
                 "{}: {} rows read; {} authorities created, {} updated, {} unchanged",
                 file.display(),

@@ -1,7 +1,6 @@
 use super::{output, Ctx};
 use crate::calendar::{Division, HolidayCalendar, OperatorHolidays, WorkingCalendar};
 use crate::store::holidays;
-use anyhow::Context as _;
 use clap::Subcommand;
 use sea_orm::TransactionTrait;
 use std::path::PathBuf;
@@ -43,8 +42,7 @@ pub async fn run(ctx: &Ctx, cmd: HolidaysCommand) -> anyhow::Result<()> {
             division,
             replace,
         } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let text = super::read_import_file(&file)?;
             let name = file.display().to_string();
             let is_json =
                 name.to_ascii_lowercase().ends_with(".json") || text.trim_start().starts_with('{');

@@ -241,6 +241,7 @@ pub async fn inbox(ctx: &Ctx, cmd: InboxCommand) -> anyhow::Result<()> {
             Ok(())
         }
         InboxCommand::Poll { json } => {
+            super::run::init_logging("text");
             let db = ctx.db().await?;
             let report = crate::mail::imap::poll_once(&db, &ctx.settings, ctx.clock()).await?;
             if json {

@@ -112,6 +112,22 @@ pub fn parse_var(s: &str) -> Result<(String, String), String> {
     Ok((k.to_string(), v.to_string()))
 }
 
+/// An import file as text: UTF-8 (a byte-order mark is dropped), or Windows-1252 or UTF-16
+/// converted, with a note saying so; a file in no encoding we can tell is refused with the
+/// line at fault and how to convert it.
+pub fn read_import_file(path: &std::path::Path) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let decoded = crate::import::decode(&path.display().to_string(), &bytes)?;
+    if let Some(encoding) = decoded.converted_from {
+        eprintln!(
+            "note: {} is not UTF-8; it was read as {encoding}",
+            path.display()
+        );
+    }
+    Ok(decoded.text)
+}
+
 /// What every command gets: settings and the clock.
 pub struct Ctx {
     pub settings: Settings,

@@ -13,9 +13,14 @@ pub struct QueueArgs {
     /// Queue one request to this authority.
     #[arg(long)]
     authority: Option<String>,
-    /// The twinning link the letter is about (see `foi twinnings list`).
+    /// The twinning link the letter is about (see `foi twinnings list`); may be left out when
+    /// the authority has only one.
     #[arg(long, requires = "authority")]
     twinning: Option<i32>,
+    /// Queue it even though the authority already has a request from this template about
+    /// this link.
+    #[arg(long, requires = "authority")]
+    again: bool,
     /// Queue one request per (authority, twinning link) under this campaign name.
     #[arg(long, requires = "all_twinned")]
     campaign: Option<String>,
@@ -55,6 +60,7 @@ pub async fn run(ctx: &Ctx, args: QueueArgs) -> anyhow::Result<()> {
                 args.twinning,
                 &vars,
                 args.dry_run,
+                args.again,
             )
             .await?;
         if args.json {

@@ -42,7 +42,10 @@ async fn job_context(ctx: &Ctx) -> anyhow::Result<JobContext> {
     })
 }
 
-fn init_logging(format: &str) {
+/// Log lines to stderr, filtered by RUST_LOG. Every command that talks to a mail server calls
+/// this, so a delivery or login problem can be traced; no level prints a password (the IMAP
+/// login hides it from the library that traces commands, and lettre is built without tracing).
+pub(super) fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     // Colour codes only for a person at a terminal, not for journald or a log file.

@@ -31,6 +31,7 @@ pub enum OutboxCommand {
 }
 
 pub async fn send(ctx: &Ctx, args: SendArgs) -> anyhow::Result<()> {
+    super::run::init_logging("text");
     let db = ctx.db().await?;
     let transport = MailTransport::from_settings(&ctx.settings)?;
     let worker = format!("send:{}:{}", hostname(), std::process::id());

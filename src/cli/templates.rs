@@ -1,7 +1,7 @@
 use super::{output, parse_var, Ctx};
 use crate::letters::LetterRegistry;
 use crate::queue::Queuer;
-use crate::store::{authorities, requests, twinnings};
+use crate::store::{authorities, requests};
 use chrono::Datelike;
 use clap::Subcommand;
 use std::collections::BTreeMap;
@@ -18,6 +18,7 @@ pub enum TemplatesCommand {
         name: String,
         #[arg(long)]
         authority: String,
+        /// The twinning link the letter is about; may be left out when the authority has only one.
         #[arg(long)]
         twinning: Option<i32>,
         #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
@@ -56,16 +57,13 @@ pub async fn run(ctx: &Ctx, cmd: TemplatesCommand) -> anyhow::Result<()> {
             let app = ctx.app().await?;
             let vars: BTreeMap<String, String> = vars.into_iter().collect();
             let a = authorities::get_by_slug(&app.db, &authority).await?;
-            let t = match twinning {
-                Some(id) => Some(twinnings::get(&app.db, id).await?),
-                None => None,
-            };
             let queuer = Queuer {
                 settings: &app.settings,
                 letters: &app.letters,
                 now: ctx.now,
                 actor: "cli",
             };
+            let t = queuer.twinning_for(&app.db, &name, &a, twinning).await?;
             let reference = requests::next_reference(&app.db, ctx.now.year()).await?;
             let (r, reply_to) = queuer.render(&name, &a, t.as_ref(), &reference, &vars)?;
             println!("To: {}", output::or_dash(a.foi_email.as_deref()));

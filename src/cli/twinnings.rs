@@ -2,7 +2,6 @@ use super::{output, Ctx};
 use crate::domain::TwinningStatus;
 use crate::import::parse_twinnings;
 use crate::store::twinnings;
-use anyhow::Context as _;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -37,11 +36,11 @@ pub fn link_json(t: &twinnings::TwinningModel) -> serde_json::Value {
 pub async fn run(ctx: &Ctx, cmd: TwinningsCommand) -> anyhow::Result<()> {
     match cmd {
         TwinningsCommand::Import { file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let rows = parse_twinnings(&file.display().to_string(), &text)?;
+            let text = super::read_import_file(&file)?;
+            let name = file.display().to_string();
+            let rows = parse_twinnings(&name, &text)?;
             let db = ctx.db().await?;
-            let s = twinnings::import_rows(&db, &rows).await?;
+            let s = twinnings::import_rows(&db, &name, &rows).await?;
             println!(
                 "{}: {} rows read; {} authorities created; {} links created, {} updated, {} unchanged",
                 file.display(),

@@ -22,7 +22,7 @@ pub use reference::Reference;
 pub fn reference_prefix() -> &'static str {
     reference::PREFIX
 }
-pub use slug::Slug;
+pub use slug::{name_key, Slug};
 pub use state::RequestState;
 pub use twinning_status::TwinningStatus;
 

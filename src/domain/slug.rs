@@ -59,6 +59,28 @@ impl Slug {
     }
 }
 
+/// What two spellings of one authority's name have in common: "Brighton & Hove City Council",
+/// "BRIGHTON AND HOVE CITY COUNCIL" and "Brighton-and-Hove City Council." all give
+/// `brighton hove city council`. Case and punctuation are ignored and "&"/"and" dropped, so a
+/// file that spells a council differently from how it was first imported still finds it.
+/// Apostrophes join rather than split ("King's" = "Kings"), as in [`Slug::derive`].
+pub fn name_key(name: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            word.extend(c.to_lowercase());
+        } else if c != '\'' && c != '\u{2019}' && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words.retain(|w| w != "and");
+    words.join(" ")
+}
+
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -88,6 +110,22 @@ mod tests {
             "kings-lynn-west-norfolk"
         );
         assert!(Slug::derive("北京").is_err());
+    }
+
+    #[test]
+    fn name_keys_ignore_case_punctuation_and_ampersands() {
+        let key = name_key("Brighton & Hove City Council");
+        assert_eq!(key, "brighton hove city council");
+        for same in [
+            "brighton and hove city council",
+            "BRIGHTON AND HOVE CITY COUNCIL.",
+            " Brighton-and-Hove  City Council ",
+        ] {
+            assert_eq!(name_key(same), key, "{same:?}");
+        }
+        assert_eq!(name_key("King's Lynn"), name_key("Kings Lynn"));
+        assert_eq!(name_key("Ynys Môn"), "ynys môn");
+        assert_ne!(name_key("Hove Council"), name_key("Brighton Council"));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use super::{ImportError, RowError, Table};
-use crate::domain::{EmailAddress, Nation, Regime, Slug};
+use crate::domain::{name_key, EmailAddress, Nation, Regime, Slug};
 
 /// One authority as a file describes it. `None` means "the file says nothing": an upsert keeps
 /// what is stored rather than erasing it.
@@ -7,6 +7,9 @@ use crate::domain::{EmailAddress, Nation, Regime, Slug};
 pub struct AuthorityRow {
     pub line: u64,
     pub slug: Slug,
+    /// True when the file gave no slug and this one was made from the name: the authority may
+    /// then already be stored under a slug of its own, and is looked up by name first.
+    pub slug_derived: bool,
     pub name: String,
     pub nation: Nation,
     pub regime: Regime,
@@ -20,6 +23,7 @@ pub fn parse_authorities(file: &str, text: &str) -> Result<Vec<AuthorityRow>, Im
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::HashMap::new();
+    let mut seen_names = std::collections::HashMap::new();
     for (line, row) in &table.rows {
         let line = *line;
         let mut err = |field: &str, message: String| {
@@ -82,15 +86,29 @@ pub fn parse_authorities(file: &str, text: &str) -> Result<Vec<AuthorityRow>, Im
         let tags = table
             .has("tags")
             .then(|| parse_tags(table.get(row, "tags")));
+        let mut repeated = false;
         if let Some(slug) = &slug {
             if let Some(first) = seen.insert(slug.clone(), line) {
                 err("slug", format!("'{slug}' already appears on line {first}"));
+                repeated = true;
+            }
+        }
+        let slug_derived = table.opt(row, "slug").is_none();
+        // Two rows without a slug whose names differ only in spelling would both update the
+        // one stored authority that name finds.
+        if slug_derived && !repeated && !name.is_empty() {
+            if let Some(first) = seen_names.insert(name_key(name), line) {
+                err(
+                    "name",
+                    format!("'{name}' names the same authority as line {first}"),
+                );
             }
         }
         if let (Some(slug), Some(nation), Some(regime)) = (slug, nation, regime) {
             out.push(AuthorityRow {
                 line,
                 slug,
+                slug_derived,
                 name: name.to_string(),
                 nation,
                 regime,
@@ -100,14 +118,7 @@ pub fn parse_authorities(file: &str, text: &str) -> Result<Vec<AuthorityRow>, Im
             });
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(ImportError {
-            file: file.to_string(),
-            errors,
-        })
-    }
+    table.finish(file, out, errors)
 }
 
 /// Tags are separated by `;`, `|` or spaces (commas would clash with CSV), kept lower-case.

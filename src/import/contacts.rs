@@ -5,6 +5,8 @@ use crate::domain::{EmailAddress, Slug};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactRow {
     pub line: u64,
+    pub authority_name: String,
+    /// Where the authority is looked for when no stored one has its name.
     pub authority_slug: Slug,
     pub foi_email: Option<EmailAddress>,
     pub source: Option<String>,
@@ -24,7 +26,8 @@ pub fn parse_contacts(file: &str, text: &str) -> Result<Vec<ContactRow>, ImportE
                 message,
             });
         };
-        let slug = Slug::derive(table.get(row, "uk_authority"))
+        let authority_name = table.get(row, "uk_authority");
+        let slug = Slug::derive(authority_name)
             .map_err(|e| err("uk_authority", e.to_string()))
             .ok();
         let foi_email = match table.opt(row, "foi_email") {
@@ -37,6 +40,7 @@ pub fn parse_contacts(file: &str, text: &str) -> Result<Vec<ContactRow>, ImportE
         if let Some(authority_slug) = slug {
             out.push(ContactRow {
                 line,
+                authority_name: authority_name.to_string(),
                 authority_slug,
                 foi_email,
                 source: table.opt(row, "source").map(str::to_string),
@@ -44,12 +48,5 @@ pub fn parse_contacts(file: &str, text: &str) -> Result<Vec<ContactRow>, ImportE
             });
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(ImportError {
-            file: file.to_string(),
-            errors,
-        })
-    }
+    table.finish(file, out, errors)
 }

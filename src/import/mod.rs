@@ -5,11 +5,13 @@
 mod authorities;
 mod contacts;
 mod table;
+mod text;
 mod twinnings;
 
 pub use authorities::{parse_authorities, AuthorityRow};
 pub use contacts::{parse_contacts, ContactRow};
-pub use table::{RowError, Table};
+pub use table::{max_chars, RowError, Table};
+pub use text::{decode, DecodedFile};
 pub use twinnings::{parse_twinnings, TwinningRow};
 
 use std::fmt;

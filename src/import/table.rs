@@ -26,7 +26,53 @@ impl fmt::Display for RowError {
 #[derive(Debug)]
 pub struct Table {
     columns: HashMap<String, usize>,
+    /// The rows that are sound: a cell for every column, each one acceptable text.
     pub rows: Vec<(u64, Vec<String>)>,
+    /// What is wrong with the other rows; the parsers add their own and report them together.
+    pub errors: Vec<RowError>,
+}
+
+/// The longest value a cell may hold, in characters. Generous for real data (the longest UK
+/// council name is under 60 characters), and small enough that a stray file cannot fill the
+/// database or an error message. The README lists them.
+pub fn max_chars(column: &str) -> usize {
+    match column {
+        "name" | "uk_authority" | "uk_place" | "chinese_partner" | "partner_province" => 200,
+        "slug" => 120,
+        "foi_email" => 254,
+        "nation" | "regime" | "status" | "since_year" | "ended_year" => 40,
+        "relationship" => 100,
+        "tags" => 500,
+        _ => 2000,
+    }
+}
+
+/// Why a cell's text cannot be stored as it is. Line breaks, NUL and other control characters
+/// break tables, letters and (NUL) PostgreSQL; bidirectional controls can make a name display
+/// as something other than what it says.
+fn check_cell(value: &str, max: usize) -> Result<(), String> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(format!("is {n} characters long; at most {max} are allowed"));
+    }
+    for (i, c) in value.chars().enumerate() {
+        let (what, why) = match c {
+            '\n' | '\r' => ("a line break", ""),
+            '\0' => ("a NUL character", ""),
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => (
+                "a bidirectional-text control",
+                ", which can make text display as something it does not say",
+            ),
+            c if c.is_control() => ("a control character", ""),
+            _ => continue,
+        };
+        return Err(format!(
+            "contains {what} (U+{:04X}) at character {}{why}",
+            u32::from(c),
+            i + 1
+        ));
+    }
+    Ok(())
 }
 
 impl Table {
@@ -91,6 +137,10 @@ impl Table {
         }
         let mut rows = Vec::new();
         let mut errors = Vec::new();
+        let names: Vec<String> = headers
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
         for record in reader.records() {
             match record {
                 Ok(r) => {
@@ -98,19 +148,48 @@ impl Table {
                     if r.iter().all(|c| c.trim().is_empty()) {
                         continue;
                     }
-                    if r.len() > headers.len() {
+                    // A missing cell is not an empty one: a short row usually means a lost
+                    // separator, and every later value would land in the wrong column.
+                    if r.len() != headers.len() {
+                        let missing = if r.len() < headers.len() {
+                            format!(
+                                " (missing: {}; an empty cell still needs its separator)",
+                                headers.iter().skip(r.len()).collect::<Vec<_>>().join(", ")
+                            )
+                        } else {
+                            String::new()
+                        };
                         errors.push(RowError {
                             line,
                             field: None,
                             message: format!(
-                                "{} cells, but the header has {} columns",
+                                "{} cells, but the header has {} columns{missing}",
                                 r.len(),
                                 headers.len()
                             ),
                         });
                         continue;
                     }
-                    rows.push((line, r.iter().map(|c| c.trim().to_string()).collect()));
+                    let cells: Vec<String> = r.iter().map(|c| c.trim().to_string()).collect();
+                    let mut sound = true;
+                    for (i, cell) in cells.iter().enumerate() {
+                        let column = names.get(i).map(String::as_str).unwrap_or("");
+                        if let Err(message) = check_cell(cell, max_chars(column)) {
+                            sound = false;
+                            errors.push(RowError {
+                                line,
+                                field: Some(if column.is_empty() {
+                                    format!("column {}", i + 1)
+                                } else {
+                                    column.to_string()
+                                }),
+                                message,
+                            });
+                        }
+                    }
+                    if sound {
+                        rows.push((line, cells));
+                    }
                 }
                 Err(e) => {
                     let line = e.position().map(|p| line_of(text, p.byte())).unwrap_or(0);
@@ -122,20 +201,37 @@ impl Table {
                 }
             }
         }
-        if !errors.is_empty() {
-            return Err(ImportError {
-                file: file.to_string(),
-                errors,
-            });
+        Ok(Table {
+            columns,
+            rows,
+            errors,
+        })
+    }
+
+    /// The parsed rows, or every problem in the file (the table's and the caller's) in line
+    /// order, so the operator can fix them all in one pass.
+    pub fn finish<T>(
+        &self,
+        file: &str,
+        out: Vec<T>,
+        mut errors: Vec<RowError>,
+    ) -> Result<Vec<T>, ImportError> {
+        errors.extend(self.errors.iter().cloned());
+        if errors.is_empty() {
+            return Ok(out);
         }
-        Ok(Table { columns, rows })
+        errors.sort_by_key(|e| e.line);
+        Err(ImportError {
+            file: file.to_string(),
+            errors,
+        })
     }
 
     pub fn has(&self, column: &str) -> bool {
         self.columns.contains_key(column)
     }
 
-    /// The trimmed cell, or "" when the column is absent or the row is short.
+    /// The trimmed cell, or "" when the file has no such column.
     pub fn get<'a>(&self, row: &'a [String], column: &str) -> &'a str {
         self.columns
             .get(column)

@@ -1,11 +1,12 @@
 use super::{ImportError, RowError, Table};
-use crate::domain::{Nation, Slug, TwinningStatus};
+use crate::domain::{name_key, Nation, Slug, TwinningStatus};
 
 /// One row of the twinning dataset (`config/seed/uk-china-twinnings.tsv` format).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TwinningRow {
     pub line: u64,
     pub authority_name: String,
+    /// The slug a new authority gets; an existing one is found by name first.
     pub authority_slug: Slug,
     pub uk_place: String,
     pub nation: Nation,
@@ -88,8 +89,8 @@ pub fn parse_twinnings(file: &str, text: &str) -> Result<Vec<TwinningRow>, Impor
                 err("ended_year", format!("{e} is before since_year {s}"));
             }
         }
-        if let Some(slug) = &slug {
-            let key = (slug.clone(), partner_city.to_lowercase());
+        if !authority_name.is_empty() {
+            let key = (name_key(&authority_name), partner_city.to_lowercase());
             if let Some(first) = seen.insert(key, line) {
                 err(
                     "chinese_partner",
@@ -117,14 +118,7 @@ pub fn parse_twinnings(file: &str, text: &str) -> Result<Vec<TwinningRow>, Impor
             });
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(ImportError {
-            file: file.to_string(),
-            errors,
-        })
-    }
+    table.finish(file, out, errors)
 }
 
 fn year(s: &str) -> Result<Option<i32>, String> {

@@ -10,9 +10,11 @@ use crate::store::inbound;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use sea_orm::DatabaseConnection;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +139,15 @@ where
         server: server.to_string(),
         message,
     };
+    let password = quoted(s.password.expose()).ok_or_else(|| {
+        fail("the inbox password holds a line break or NUL, which IMAP LOGIN cannot carry".into())
+    })?;
+    // async-imap traces every command it writes, LOGIN with its password included, and our
+    // subscriber shows library traces under RUST_LOG=trace. So the library is given a random
+    // stand-in, and the stream swaps in the real password on its way to the server: the secret
+    // never passes through code that might log it.
+    let stand_in = format!("withheld-password-{:032x}", rand::random::<u128>());
+    let stream = SecretStream::new(stream, quoted(&stand_in).unwrap_or_default(), password);
     let mut client = async_imap::Client::new(stream);
     client
         .read_response()
@@ -144,7 +155,7 @@ where
         .map_err(|e| fail(format!("no greeting: {e}")))?
         .ok_or_else(|| fail("closed the connection before greeting".into()))?;
     let mut session = client
-        .login(&s.username, s.password.expose())
+        .login(&s.username, &stand_in)
         .await
         .map_err(|(e, _)| fail(format!("refused our login as {}: {e}", s.username)))?;
     let mailbox = session
@@ -211,4 +222,132 @@ where
     }
     let _ = session.logout().await;
     Ok(report)
+}
+
+/// An IMAP quoted string, as async-imap writes one; `None` for text that cannot be quoted.
+fn quoted(s: &str) -> Option<Vec<u8>> {
+    if s.contains(['\r', '\n', '\0']) {
+        return None;
+    }
+    Some(format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")).into_bytes())
+}
+
+/// A connection that replaces the first write holding `stand_in` with the same bytes holding
+/// `secret`, so the secret reaches the server without the IMAP library ever seeing it.
+struct SecretStream<T> {
+    inner: T,
+    stand_in: Vec<u8>,
+    /// Taken when used: the swap happens once, for the LOGIN command.
+    secret: Option<Vec<u8>>,
+    /// The rewritten write still going out, how much of it has, and how many of the caller's
+    /// bytes it stands for.
+    pending: Option<(Vec<u8>, usize, usize)>,
+}
+
+impl<T> SecretStream<T> {
+    fn new(inner: T, stand_in: Vec<u8>, secret: Vec<u8>) -> Self {
+        SecretStream {
+            inner,
+            stand_in,
+            secret: Some(secret),
+            pending: None,
+        }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for SecretStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretStream")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for SecretStream<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for SecretStream<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        if this.pending.is_none() {
+            let stand_in = this.stand_in.as_slice();
+            let at = this
+                .secret
+                .as_ref()
+                .and_then(|_| buf.windows(stand_in.len()).position(|w| w == stand_in));
+            if let (Some(at), Some(secret)) = (at, &this.secret) {
+                let mut out = Vec::with_capacity(buf.len() + secret.len());
+                out.extend_from_slice(&buf[..at]);
+                out.extend_from_slice(secret);
+                out.extend_from_slice(&buf[at + this.stand_in.len()..]);
+                this.pending = Some((out, 0, buf.len()));
+                this.secret = None;
+            }
+        }
+        // Until the rewritten bytes are all out, the caller sees nothing written and offers the
+        // same buffer again (as write_all does); then it learns its whole buffer went.
+        let Some((out, written, stands_for)) = this.pending.as_mut() else {
+            return Pin::new(&mut this.inner).poll_write(cx, buf);
+        };
+        while *written < out.len() {
+            match ready!(Pin::new(&mut this.inner).poll_write(cx, &out[*written..])) {
+                Ok(0) => return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into())),
+                Ok(n) => *written += n,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        let n = *stands_for;
+        this.pending = None;
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn the_secret_replaces_the_stand_in_once() {
+        let (a, mut b) = tokio::io::duplex(8);
+        let mut s = SecretStream::new(a, quoted("xyz").unwrap(), quoted(r#"p"w\d"#).unwrap());
+        let writer = async move {
+            s.write_all(b"A1 ").await.unwrap();
+            s.write_all(br#"LOGIN "me" "xyz""#).await.unwrap();
+            s.write_all(br#" A2 "xyz""#).await.unwrap();
+            s.shutdown().await.unwrap();
+        };
+        let reader = async move {
+            let mut got = String::new();
+            b.read_to_string(&mut got).await.unwrap();
+            got
+        };
+        let ((), got) = tokio::join!(writer, reader);
+        assert_eq!(got, r#"A1 LOGIN "me" "p\"w\\d" A2 "xyz""#);
+    }
+
+    #[test]
+    fn passwords_that_cannot_be_quoted_are_refused() {
+        assert!(quoted("a\r\nb").is_none());
+        assert_eq!(quoted("a b").unwrap(), br#""a b""#);
+    }
 }

@@ -2,13 +2,14 @@
 
 use super::entities::authority::{self, Entity as Authority};
 use super::{StoreError, StoreResult};
-use crate::domain::{EmailAddress, Nation, Regime, Slug};
-use crate::import::AuthorityRow;
+use crate::domain::{name_key, EmailAddress, Nation, Regime, Slug};
+use crate::import::{AuthorityRow, ImportError, RowError};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
+use std::collections::HashMap;
 
 pub use authority::Model as AuthorityModel;
 
@@ -75,18 +76,122 @@ pub async fn list(
     Ok(q.all(db).await?)
 }
 
+/// The stored authorities by [`name_key`], so that a file naming "Brighton & Hove City
+/// Council" finds the council first imported as "Brighton and Hove City Council" under a slug
+/// of staff's choosing, instead of deriving a new slug and creating a second one.
+#[derive(Debug, Default)]
+pub struct ByName(HashMap<String, Vec<AuthorityModel>>);
+
+impl ByName {
+    pub async fn load(db: &impl ConnectionTrait) -> StoreResult<Self> {
+        let mut index = ByName::default();
+        for a in Authority::find().all(db).await? {
+            index.add(a);
+        }
+        Ok(index)
+    }
+
+    pub fn add(&mut self, a: AuthorityModel) {
+        self.0.entry(name_key(&a.name)).or_default().push(a);
+    }
+
+    /// The one stored authority with this name; `Ok(None)` when there is none, and the
+    /// reason when several match, for the operator to read.
+    pub fn find(&self, name: &str) -> Result<Option<&AuthorityModel>, String> {
+        match self.0.get(&name_key(name)).map(Vec::as_slice) {
+            None | Some([]) => Ok(None),
+            Some([one]) => Ok(Some(one)),
+            Some(many) => Err(format!(
+                "'{name}' matches {} authorities ({}): which one is meant is unclear; give \
+                 them distinct names (`foi authorities import` with their slugs and new names)",
+                many.len(),
+                many.iter()
+                    .map(|a| format!("{} \"{}\"", a.slug, a.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
+    /// [`find`](Self::find) for a name on a line of an import file.
+    pub fn find_at(
+        &self,
+        file: &str,
+        line: u64,
+        field: &str,
+        name: &str,
+    ) -> StoreResult<Option<&AuthorityModel>> {
+        self.find(name).map_err(|message| {
+            StoreError::Rows(ImportError {
+                file: file.to_string(),
+                errors: vec![RowError {
+                    line,
+                    field: Some(field.to_string()),
+                    message,
+                }],
+            })
+        })
+    }
+
+    /// Checks every name a file gives before anything is written, so one ambiguous row
+    /// stops the whole import and all of them are reported at once.
+    pub fn check_all<'a>(
+        &self,
+        file: &str,
+        field: &str,
+        names: impl IntoIterator<Item = (u64, &'a str)>,
+    ) -> Result<(), ImportError> {
+        let errors: Vec<RowError> = names
+            .into_iter()
+            .filter_map(|(line, name)| {
+                self.find(name).err().map(|message| RowError {
+                    line,
+                    field: Some(field.to_string()),
+                    message,
+                })
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ImportError {
+                file: file.to_string(),
+                errors,
+            })
+        }
+    }
+}
+
 /// Inserts or updates every row in one transaction: either the whole file lands or none of it.
+/// A row with a slug is matched by slug; one without is matched by name first (see [`ByName`]).
 pub async fn upsert_rows<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    file: &str,
     rows: &[AuthorityRow],
 ) -> StoreResult<UpsertSummary> {
     let txn = db.begin().await?;
+    let mut by_name = ByName::load(&txn).await?;
+    by_name.check_all(
+        file,
+        "name",
+        rows.iter()
+            .filter(|r| r.slug_derived)
+            .map(|r| (r.line, r.name.as_str())),
+    )?;
     let mut summary = UpsertSummary::default();
     let now = Utc::now();
     for row in rows {
-        match find_by_slug(&txn, row.slug.as_str()).await? {
+        let stored = if row.slug_derived {
+            match by_name.find_at(file, row.line, "name", &row.name)? {
+                Some(a) => Some(a.clone()),
+                None => find_by_slug(&txn, row.slug.as_str()).await?,
+            }
+        } else {
+            find_by_slug(&txn, row.slug.as_str()).await?
+        };
+        match stored {
             None => {
-                authority::ActiveModel {
+                let created = authority::ActiveModel {
                     slug: Set(row.slug.to_string()),
                     name: Set(row.name.clone()),
                     nation: Set(row.nation.to_string()),
@@ -102,6 +207,7 @@ pub async fn upsert_rows<C: ConnectionTrait + TransactionTrait>(
                 }
                 .insert(&txn)
                 .await?;
+                by_name.add(created);
                 summary.created += 1;
             }
             Some(existing) => {

@@ -26,6 +26,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
+    /// Rows of an import file that the stored data makes impossible (a name that matches two
+    /// authorities), reported like the file's other errors, with line and field.
+    #[error(transparent)]
+    Rows(#[from] crate::import::ImportError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -171,6 +171,24 @@ pub async fn campaign_holds(
     Ok(q.one(db).await?.is_some())
 }
 
+/// Every request made to the authority about this link (or about none) with this template,
+/// in a campaign or not, oldest first.
+pub async fn made_for(
+    db: &impl ConnectionTrait,
+    authority_id: i32,
+    twinning_id: Option<i32>,
+    template: &str,
+) -> StoreResult<Vec<RequestModel>> {
+    let q = Request::find()
+        .filter(request::Column::AuthorityId.eq(authority_id))
+        .filter(request::Column::Template.eq(template));
+    let q = match twinning_id {
+        Some(t) => q.filter(request::Column::TwinningId.eq(t)),
+        None => q.filter(request::Column::TwinningId.is_null()),
+    };
+    Ok(q.order_by_asc(request::Column::Id).all(db).await?)
+}
+
 pub async fn find_by_reference(
     db: &impl ConnectionTrait,
     reference: &str,

@@ -67,20 +67,38 @@ pub async fn for_authority(
         .await?)
 }
 
-/// Upserts every row, keyed by (authority, partner city), in one transaction.
+/// Upserts every row, keyed by (authority, partner city), in one transaction. A row's
+/// authority is the stored one with its name (see [`authorities::ByName`]), else the one with
+/// the slug derived from it, else a new one.
 pub async fn import_rows<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    file: &str,
     rows: &[TwinningRow],
 ) -> StoreResult<TwinningImportSummary> {
     let txn = db.begin().await?;
+    let mut by_name = authorities::ByName::load(&txn).await?;
+    by_name.check_all(
+        file,
+        "uk_authority",
+        rows.iter().map(|r| (r.line, r.authority_name.as_str())),
+    )?;
     let mut s = TwinningImportSummary::default();
     let now = Utc::now();
     for row in rows {
-        let (authority, created) =
-            authorities::ensure(&txn, &row.authority_slug, &row.authority_name, row.nation).await?;
-        if created {
-            s.authorities_created += 1;
-        }
+        let known = by_name.find_at(file, row.line, "uk_authority", &row.authority_name)?;
+        let authority = match known {
+            Some(a) => a.clone(),
+            None => {
+                let (a, created) =
+                    authorities::ensure(&txn, &row.authority_slug, &row.authority_name, row.nation)
+                        .await?;
+                if created {
+                    s.authorities_created += 1;
+                    by_name.add(a.clone());
+                }
+                a
+            }
+        };
         let existing = Twinning::find()
             .filter(twinning::Column::AuthorityId.eq(authority.id))
             .filter(twinning::Column::PartnerCity.eq(row.partner_city.as_str()))

@@ -173,16 +173,20 @@ pub async fn council_with_link(app: &Application, name: &str, email: &str) -> (S
     use foi::import::{parse_authorities, parse_twinnings};
     let csv = format!("name,nation,foi_email\n{name},England,{email}\n");
     let rows = parse_authorities("council.csv", &csv).unwrap();
-    foi::store::authorities::upsert_rows(&app.db, &rows)
+    foi::store::authorities::upsert_rows(&app.db, "council.csv", &rows)
         .await
         .unwrap();
     let tsv = format!(
         "uk_authority\tuk_place\tnation\tchinese_partner\tpartner_province\trelationship\tsince_year\tstatus\n\
          {name}\t{name}\tEngland\tNingbo\tZhejiang\ttwinning\t2005\tactive\n"
     );
-    foi::store::twinnings::import_rows(&app.db, &parse_twinnings("links.tsv", &tsv).unwrap())
-        .await
-        .unwrap();
+    foi::store::twinnings::import_rows(
+        &app.db,
+        "links.tsv",
+        &parse_twinnings("links.tsv", &tsv).unwrap(),
+    )
+    .await
+    .unwrap();
     let slug = rows[0].slug.to_string();
     let link = foi::store::twinnings::list(&app.db, None, None)
         .await
