@@ -54,7 +54,7 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    // "FOIA" (spec row 0 worked example)
+    // "FOIA" (docs/deadline-rules.md, worked example)
     Case {
         regime: Regime::Foia,
         events: &[("2024-03-26", K::Received)],
@@ -64,7 +64,7 @@ const CASES: &[Case] = &[
         regime: Regime::Foisa,
         events: &[("2024-03-26", K::Received)],
     },
-    // "FOIA", received on a Saturday (row i, statutory reading)
+    // "FOIA", received on a Saturday (rule i, statutory reading)
     Case {
         regime: Regime::Foia,
         events: &[("2025-06-07", K::Received)],
@@ -226,7 +226,7 @@ fn row_1_foisa_easter_2024() {
 #[test]
 fn row_2_foia_saturday_receipt() {
     check_row(2);
-    // The contested Code-of-Practice reading (row i) named in the row.
+    // The contested Code-of-Practice reading (rule i) named in the rule.
     let cop = ClockSettings {
         non_working_receipt: ReceiptRule::CodeOfPractice,
         ..ClockSettings::default()
@@ -354,7 +354,7 @@ fn operator_ics_addition_moves_a_deadline() {
     assert!(ops.replace.is_empty());
     let cal = WorkingCalendar::new(&HolidayCalendar::with_operator(&ops).unwrap());
     let received = ymd("2025-03-03");
-    // An NI-only day counts under FOIA (row a2) but not under FOISA (row b2).
+    // An NI-only day counts under FOIA (rule a2) but not under FOISA (rule b2).
     assert_eq!(
         cal.add_working_days(Regime::Foia, received, 20).unwrap(),
         ymd("2025-04-02")

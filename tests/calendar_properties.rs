@@ -57,7 +57,7 @@ fn due(regime: Regime, received: NaiveDate) -> Option<NaiveDate> {
     .response_due
 }
 
-/// Row f by brute force: step day by day, counting working days outside
+/// Rule f by brute force: step day by day, counting working days outside
 /// every disregarded period.
 fn naive_with_disregard(
     regime: Regime,
@@ -95,7 +95,7 @@ proptest! {
 
     #[test]
     fn foia_never_earlier_than_foisa(d in early_date(), n in 1u32..=60) {
-        // Row a2's set of non-working days contains row b2's.
+        // Rule a2's set of non-working days contains rule b2's.
         let foia = cal().add_working_days(Regime::Foia, d, n).unwrap();
         let foisa = cal().add_working_days(Regime::Foisa, d, n).unwrap();
         prop_assert!(foia >= foisa);
@@ -189,7 +189,7 @@ proptest! {
         if cal().is_working(r, d).unwrap() {
             prop_assert_eq!(code.response_due, statutory.response_due);
         } else {
-            // Row i: one more working day.
+            // Rule i: one more working day.
             prop_assert_eq!(
                 code.response_due,
                 Some(cal().add_working_days(r, statutory.response_due.unwrap(), 1).unwrap())

@@ -90,7 +90,7 @@ impl ClockEvent {
     }
 }
 
-/// How to treat a request that arrives on a non-working day (row i).
+/// How to treat a request that arrives on a non-working day (rule i).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReceiptRule {
@@ -179,7 +179,7 @@ impl Deadlines {
     }
 }
 
-/// An inclusive run of days whose working days are disregarded (row f).
+/// An inclusive run of days whose working days are disregarded (rule f).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisregardedPeriod {
     pub start: NaiveDate,
@@ -307,7 +307,7 @@ pub(crate) fn plan(
             K::ClarificationRequested => {
                 awaiting_clarification.get_or_insert(e.date);
             }
-            // Row e: the date of receipt becomes the day the clarification
+            // Rule e: the date of receipt becomes the day the clarification
             // arrives, so the count restarts from zero and earlier
             // disregarded periods no longer matter.
             K::ClarificationReceived => {
@@ -324,7 +324,7 @@ pub(crate) fn plan(
                 }
                 open_notice = Some(e.date);
             }
-            // Row f: both the notice day and the payment day are inside the
+            // Rule f: both the notice day and the payment day are inside the
             // disregarded period.
             K::FeeReceived => match open_notice.take() {
                 Some(notice) => disregarded.push(DisregardedPeriod {
@@ -345,7 +345,7 @@ pub(crate) fn plan(
                     });
                 }
             },
-            // Row d: FOIA s.10(3) only; FOISA and the EIRs have none (rows
+            // Rule d: FOIA s.10(3) only; FOISA and the EIRs have none (rows
             // b1, c1, c3).
             K::PublicInterestExtension => {
                 if regime != Regime::Foia {
@@ -359,7 +359,7 @@ pub(crate) fn plan(
                 public_interest = true;
                 extended = true;
             }
-            // Rows c2, c3: reg 7 extension to 40 working days.
+            // Rules c2, c3: reg 7 extension to 40 working days.
             K::EirExtension => {
                 if !matches!(regime, Regime::Eir | Regime::Eisr) {
                     return Err(ClockError::ExtensionNotAvailable {
@@ -377,7 +377,7 @@ pub(crate) fn plan(
         }
     }
 
-    // Row i: under the Code-of-Practice reading a non-working arrival day is
+    // Rule i: under the Code-of-Practice reading a non-working arrival day is
     // replaced by the next working day as day 0.
     let day_zero = match settings.non_working_receipt {
         ReceiptRule::CodeOfPractice if !cal.is_working(regime, arrived)? => {
@@ -408,7 +408,7 @@ pub(crate) fn plan(
 }
 
 /// Working day `n` after `day_zero`, not counting working days inside
-/// `disregarded` (row f). Returns `None` when an open-ended pause starting
+/// `disregarded` (rule f). Returns `None` when an open-ended pause starting
 /// at `open_from` stops the count first. O(number of periods).
 pub fn count_working_days(
     cal: &WorkingCalendar,
@@ -449,10 +449,10 @@ pub fn count_working_days(
     cal.add_working_days(regime, position, remaining).map(Some)
 }
 
-/// Compute every deadline for a request (rows 0, a1–j).
+/// Compute every deadline for a request (every rule of docs/deadline-rules.md).
 ///
 /// Not modelled: the Keeper of the Records of Scotland's 30 working days
-/// (rows b1, g3) and the 2020 FOISA emergency 60-day limit (row b3, historic).
+/// (rules b1, g3) and the 2020 FOISA emergency 60-day limit (rule b3, historic).
 /// A later deadline that would fall after 2100-12-31 is an error rather than
 /// `None`, so a missing date always means "not applicable".
 pub fn compute(
@@ -464,18 +464,18 @@ pub fn compute(
     let p = plan(cal, regime, events, settings)?;
     let count = |n| count_working_days(cal, regime, p.day_zero, n, &p.disregarded, p.open_pause);
 
-    // Rows a1, b1, c1; 40 under rows c2, c3, d.
+    // Rules a1, b1, c1; 40 under rules c2, c3, d.
     let response_due = count(p.working_days)?;
-    // Row d: the s.17(1) refusal notice is still due by working day 20.
+    // Rule d: the s.17(1) refusal notice is still due by working day 20.
     let refusal_notice_due = if p.public_interest { count(20)? } else { None };
     let very_overdue_from = response_due
         .map(|d| cal.add_working_days(regime, d, settings.very_overdue_after_working_days))
         .transpose()?;
-    // Row f: the duty lapses if the fee is not paid within three months
+    // Rule f: the duty lapses if the fee is not paid within three months
     // beginning with the notice day, i.e. on the corresponding date.
     let fee_lapses_on = p.open_notice.map(|n| add_months(n, 3)).transpose()?;
 
-    // Rows g1–g4: 40 working days to ask for a review. Under FOISA (s.20(5))
+    // Rules g1–g4: 40 working days to ask for a review. Under FOISA (s.20(5))
     // and by reg 11(2)/reg 16 under the EIRs the period also runs from the
     // response deadline when no response came; the FOIA Code has no such rule.
     let review_from = p.response.or(if regime == Regime::Foia {
@@ -488,10 +488,10 @@ pub fn compute(
         .transpose()?;
 
     let (review_days, review_max_days) = match regime {
-        Regime::Foia => (20, Some(40)), // row g1 (Code of Practice)
-        Regime::Foisa => (20, None),    // row g3, s.21(1)
-        Regime::Eir => (40, None),      // row g2, reg 11(4)
-        Regime::Eisr => (20, None),     // row g4, reg 16
+        Regime::Foia => (20, Some(40)), // rule g1 (Code of Practice)
+        Regime::Foisa => (20, None),    // rule g3, s.21(1)
+        Regime::Eir => (40, None),      // rule g2, reg 11(4)
+        Regime::Eisr => (20, None),     // rule g4, reg 16
     };
     let review_due = p
         .review_requested
@@ -503,14 +503,14 @@ pub fn compute(
     };
 
     let complaint_window_end = if regime.is_scottish() {
-        // Row h2: six months from the review outcome, or from the end of the
+        // Rule h2: six months from the review outcome, or from the end of the
         // s.21(1) period when there was none.
         p.review_outcome
             .or(review_due)
             .map(|d| add_months(d, 6))
             .transpose()?
     } else {
-        // Row h1: ICO policy of six weeks, a calendar period.
+        // Rule h1: ICO policy of six weeks, a calendar period.
         p.review_outcome.map(|d| d + Duration::days(42))
     };
 

@@ -1,7 +1,7 @@
 //! Western Easter by the Anonymous Gregorian computus (Meeus/Jones/Butcher).
 //!
-//! Good Friday is named in FOIA s.10(6) (row a2) and is a Scottish statutory
-//! bank holiday (row b2), so years beyond the published list need Easter.
+//! Good Friday is named in FOIA s.10(6) (rule a2) and is a Scottish statutory
+//! bank holiday (rule b2), so years beyond the published list need Easter.
 
 use chrono::{Duration, NaiveDate};
 

@@ -22,7 +22,7 @@ pub struct SkippedDay {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Explanation {
     pub regime: Regime,
-    /// The date of receipt: day 0, never counted (row 0).
+    /// The date of receipt: day 0, never counted (the counting convention).
     pub day_zero: NaiveDate,
     pub working_days: u32,
     pub due: NaiveDate,
@@ -33,7 +33,7 @@ pub struct Explanation {
 }
 
 /// Explain working day `n` after `day_zero`, with `disregarded` periods
-/// (row f) left out of the count.
+/// (rule f) left out of the count.
 pub fn explain(
     cal: &WorkingCalendar,
     regime: Regime,

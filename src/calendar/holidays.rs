@@ -1,5 +1,5 @@
 //! The bank holidays in force: published GOV.UK data where it exists, rules
-//! elsewhere, operator corrections on top (spec sections 2 and 3.2).
+//! elsewhere, operator corrections on top (docs/deadline-rules.md, "Which days are working days" and assumption 2).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -222,7 +222,7 @@ impl HolidayCalendar {
 
     /// A stable digest of (date, division, title) for every holiday, for
     /// callers deciding whether stored deadlines need recomputing after a
-    /// feed refresh (spec section 3.2). Independent of Rust version and
+    /// feed refresh (docs/deadline-rules.md, assumption 2). Independent of Rust version and
     /// platform, unlike `std`'s hasher.
     pub fn fingerprint(&self) -> String {
         format!("{:016x}", self.fingerprint)

@@ -1,6 +1,6 @@
 //! Precomputed working-day index: O(1) "add N working days" and "how many
 //! working days between" for 2000-01-01..=2100-12-31, for both calendars of
-//! spec section 2.
+//! docs/deadline-rules.md, "Which days are working days".
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
@@ -48,9 +48,9 @@ impl DayTable {
 #[derive(Debug, Clone)]
 pub struct WorkingCalendar {
     /// FOIA and EIR: Sat, Sun, 25 Dec, Good Friday and every division's bank
-    /// holidays (row a2, row c1).
+    /// holidays (rule a2, rule c1).
     uk: DayTable,
-    /// FOISA and EISR: Sat, Sun, 25 Dec and the Scottish list (row b2, c3).
+    /// FOISA and EISR: Sat, Sun, 25 Dec and the Scottish list (rule b2, c3).
     scottish: DayTable,
     holidays: HolidayCalendar,
     start_ce: i32,
@@ -132,7 +132,7 @@ impl WorkingCalendar {
     }
 
     /// The date of working day `n`, counting `date` as day 0 whether or not
-    /// it is itself a working day (row 0). `n == 0` gives `date` back.
+    /// it is itself a working day (the counting convention). `n == 0` gives `date` back.
     #[inline]
     pub fn add_working_days(
         &self,
@@ -224,7 +224,7 @@ impl WorkingCalendar {
             })
             .collect();
         // Under FOIA/EIR a day off in one nation is a day off everywhere
-        // (row a2), which surprises readers, hence "counts".
+        // (rule a2), which surprises readers, hence "counts".
         let verb = if scottish { "under" } else { "counts under" };
         Ok(Some(format!(
             "{} {verb} {}",
@@ -234,7 +234,7 @@ impl WorkingCalendar {
     }
 }
 
-/// The spec's definition of a working day (rows a2, b2; section 2),
+/// The definition of a working day (docs/deadline-rules.md, rules a2, b2),
 /// evaluated directly from the holiday list with no precomputation. Used to
 /// check the index.
 pub fn naive_is_working(holidays: &HolidayCalendar, regime: Regime, date: NaiveDate) -> bool {
@@ -253,7 +253,7 @@ pub fn naive_is_working(holidays: &HolidayCalendar, regime: Regime, date: NaiveD
         .any(|h| !regime.is_scottish() || h.division == Division::Scotland)
 }
 
-/// Row 0's reference algorithm: `d = receipt; k = 0; while k < N { d += 1;
+/// The counting convention's reference algorithm: `d = receipt; k = 0; while k < N { d += 1;
 /// if is_working(d) { k += 1 } }`. `None` only past chrono's last date.
 pub fn naive_add_working_days(
     holidays: &HolidayCalendar,
@@ -371,7 +371,7 @@ mod tests {
             reason(Regime::Foia, ymd(2025, 4, 21)).as_deref(),
             Some("England and Wales / Northern Ireland bank holiday (Easter Monday) counts under FOIA s.10(6)")
         );
-        // Easter Monday and 12 Jul are Scottish working days (row b2).
+        // Easter Monday and 12 Jul are Scottish working days (rule b2).
         assert_eq!(reason(Regime::Foisa, ymd(2025, 4, 21)), None);
         assert_eq!(reason(Regime::Foisa, ymd(2025, 7, 14)), None);
     }

@@ -1,6 +1,6 @@
 //! UK FOI/EIR deadline calendar: bank holidays, working days and the
 //! statutory clock. The legal specification is
-//! shared/spec/uk-foi-deadline-rules.md; comments cite its rows ("row a2").
+//! docs/deadline-rules.md; comments cite its rules ("rule a2").
 //!
 //! Everything here is pure: holiday data is embedded at build time or passed
 //! in by the caller, and no function reads files, the network or the clock.

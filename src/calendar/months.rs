@@ -1,8 +1,8 @@
 //! Calendar-month arithmetic for the periods that are not working days: the
-//! three-month fee window (row f) and the SIC six-month window (row h2).
+//! three-month fee window (rule f) and the SIC six-month window (rule h2).
 //!
 //! "Month" means calendar month (Interpretation Act 1978 Sch 1). We use the
-//! corresponding-date rule with month-end clamping (spec section 3.4): that
+//! corresponding-date rule with month-end clamping (docs/deadline-rules.md, assumption 4): that
 //! is an engineering assumption, not verified for FOISA s.47.
 
 use chrono::{Datelike, NaiveDate};

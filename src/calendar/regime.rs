@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::CalendarError;
 
 /// Which statute governs a request. The regime decides the working-day
-/// calendar (spec section 2), the time limits and the regulator.
+/// calendar (docs/deadline-rules.md, "Which days are working days"), the time limits and the regulator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Regime {
@@ -34,8 +34,8 @@ impl Regime {
         }
     }
 
-    /// Scottish regimes count only Scottish bank holidays (row b2, row c3);
-    /// the others count every UK division's (row a2, row c1).
+    /// Scottish regimes count only Scottish bank holidays (rule b2, rule c3);
+    /// the others count every UK division's (rule a2, rule c1).
     pub fn is_scottish(self) -> bool {
         matches!(self, Regime::Foisa | Regime::Eisr)
     }
@@ -76,7 +76,7 @@ impl Regime {
         }
     }
 
-    /// The provision that disregards the fees-notice period (row f). The
+    /// The provision that disregards the fees-notice period (rule f). The
     /// EISR reference is by analogy with EIR reg 8 and is unverified.
     pub fn fees_provision(self) -> &'static str {
         match self {

@@ -1,11 +1,11 @@
 //! Bank holidays derived from rules, for years the published GOV.UK list
-//! does not cover (spec section 2: "Beyond it, dates must come from rules").
+//! does not cover (docs/deadline-rules.md, "Which days are working days").
 //!
 //! The base schedule is the Banking and Financial Dealings Act 1971 Sch 1 as
 //! amended (St Andrew's Day Bank Holiday (Scotland) Act 2007) together with
 //! the recurring annual proclamations (1 Jan and early May in E&W/NI, 12 Jul,
 //! the Scottish spring holiday, Boxing Day in Scotland), all of which are
-//! bank holidays "under" the Act (rows a2, b2). One-off proclamations cannot
+//! bank holidays "under" the Act (rules a2, b2). One-off proclamations cannot
 //! be derived, so they come from the `PROCLAMATIONS` table.
 
 use std::collections::BTreeSet;
@@ -67,7 +67,7 @@ const ALL_DIVISIONS: &[Division] = &[
 /// reported (Golden Jubilee Mon 3 Jun 2002 with spring moved to Tue 4 Jun;
 /// royal wedding Fri 29 Apr 2011; spring moved to Mon 4 Jun 2012 with the
 /// Diamond Jubilee on Tue 5 Jun). No future proclamation is invented: they
-/// arrive through operator data (spec section 3.2).
+/// arrive through operator data (docs/deadline-rules.md, assumption 2).
 const PROCLAMATIONS: &[(&[Division], Change)] = &[
     (
         ALL_DIVISIONS,
@@ -187,7 +187,7 @@ pub(crate) fn generate_in_range(year: i32, division: Division) -> Vec<(NaiveDate
     if let Some(gf) = easter::good_friday(year) {
         placed.push((gf, GOOD_FRIDAY.to_string()));
     }
-    // Easter Monday is not a Scottish bank holiday (row b2).
+    // Easter Monday is not a Scottish bank holiday (rule b2).
     if !scotland {
         if let Some(em) = easter::easter_monday(year) {
             placed.push((em, EASTER_MONDAY.to_string()));
@@ -285,9 +285,9 @@ mod tests {
     /// (division, date) pairs where the published list and the rules may
     /// legitimately disagree on the DATE. Empty: every published date from
     /// 2015 to 2027 follows from the schedule plus `PROCLAMATIONS`. (The
-    /// Scottish 2027 summer holiday, corrected by GOV.UK in Jan 2025 per spec
-    /// section 3.2, now reads Mon 2 Aug 2027, the first Monday, which is
-    /// what the rule gives.)
+    /// Scottish 2027 summer holiday, corrected by GOV.UK in Jan 2025 (see
+    /// docs/deadline-rules.md, assumption 2), now reads Mon 2 Aug 2027, the
+    /// first Monday, which is what the rule gives.)
     const DATE_EXCEPTIONS: &[(Division, &str)] = &[];
 
     /// Days whose date matches but whose TITLE differs from the rules.

@@ -22,7 +22,7 @@ impl Nation {
         }
     }
 
-    /// FOISA for Scottish authorities, FOIA elsewhere (spec rows a1, b1, j).
+    /// FOISA for Scottish authorities, FOIA elsewhere (rules a1, b1 and j of docs/deadline-rules.md).
     pub fn default_regime(self) -> Regime {
         match self {
             Nation::Scotland => Regime::Foisa,
