@@ -1120,6 +1120,19 @@ async fn the_inbound_fixes_migration_keeps_existing_mail(db: TestDb) {
         );
     }
 
+    // Down and up again: the uniqueness comes back, then goes again, nothing is lost.
+    migration::Migrator::down(&conn, Some(1)).await.unwrap();
+    let dup_id = format!(
+        "INSERT INTO messages (direction, kind, state, message_id, from_addr, to_addr, subject, \
+         body, created_at, raw_sha256) VALUES ('inbound', 'response', 'stored', \
+         '<held@elsewhere.example.org>', 'a', 'b', 'c', 'd', {at}, '{}')",
+        "f".repeat(64)
+    );
+    assert!(conn.execute_unprepared(&dup_id).await.is_err());
+    migration::Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(count("SELECT COUNT(*) FROM attachments").await, 1);
+    assert_eq!(count("SELECT COUNT(*) FROM message_requests").await, 1);
+
     // Reads through the application's entities see the old mail where it was.
     let mail = foi::store::messages::for_request(&conn, 1).await.unwrap();
     assert_eq!(mail.iter().map(|m| m.id).collect::<Vec<_>>(), vec![1, 2]);

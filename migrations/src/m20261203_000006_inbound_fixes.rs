@@ -247,7 +247,7 @@ async fn up_sqlite(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             )),
         };
     let mut conn = pool.acquire().await.map_err(sql_err("acquire"))?;
-    let result = rebuild_sqlite(&mut conn).await;
+    let result = migrate_sqlite(&mut conn).await;
     match result {
         Ok(()) => {
             sqlx::query("PRAGMA foreign_keys = ON")
@@ -265,30 +265,21 @@ async fn up_sqlite(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     }
 }
 
-async fn rebuild_sqlite(conn: &mut sqlx::SqliteConnection) -> Result<(), DbErr> {
-    async fn run(conn: &mut sqlx::SqliteConnection, sql: &str) -> Result<(), DbErr> {
-        sqlx::query(sql)
-            .execute(&mut *conn)
-            .await
-            .map(|_| ())
-            .map_err(sql_err(sql))
-    }
-    run(conn, "PRAGMA foreign_keys = OFF").await?;
-    run(conn, "BEGIN IMMEDIATE").await?;
-    for sql in add_columns(DbBackend::Sqlite) {
-        run(conn, &sql).await?;
-    }
-    let (table_sql,): (String,) =
-        sqlx::query_as("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(sql_err("reading the messages table definition"))?;
-    if table_sql.matches(SQLITE_UNIQUE_MESSAGE_ID).count() != 1 {
-        return Err(DbErr::Migration(format!(
-            "the messages table does not have the expected definition of message_id \
-             ({SQLITE_UNIQUE_MESSAGE_ID}); found: {table_sql}"
-        )));
-    }
+async fn run(conn: &mut sqlx::SqliteConnection, sql: &str) -> Result<(), DbErr> {
+    sqlx::query(sql)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+        .map_err(sql_err(sql))
+}
+
+/// SQLite's procedure for a change ALTER TABLE cannot make: a new table from the old one's
+/// definition without the column's UNIQUE, the rows copied, the old table dropped, the new one
+/// renamed, its indexes and triggers made again. Foreign keys must be off (the caller's job).
+async fn rebuild_without_unique(
+    conn: &mut sqlx::SqliteConnection,
+    table_sql: &str,
+) -> Result<(), DbErr> {
     let new_sql = table_sql
         .replacen(
             "CREATE TABLE \"messages\"",
@@ -315,6 +306,31 @@ async fn rebuild_sqlite(conn: &mut sqlx::SqliteConnection) -> Result<(), DbErr> 
     run(conn, "ALTER TABLE messages_rebuilt RENAME TO messages").await?;
     for (sql,) in &indexes {
         run(conn, sql).await?;
+    }
+    Ok(())
+}
+
+async fn migrate_sqlite(conn: &mut sqlx::SqliteConnection) -> Result<(), DbErr> {
+    run(conn, "PRAGMA foreign_keys = OFF").await?;
+    run(conn, "BEGIN IMMEDIATE").await?;
+    for sql in add_columns(DbBackend::Sqlite) {
+        run(conn, &sql).await?;
+    }
+    let (table_sql,): (String,) =
+        sqlx::query_as("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(sql_err("reading the messages table definition"))?;
+    if table_sql.matches(SQLITE_UNIQUE_MESSAGE_ID).count() == 1 {
+        rebuild_without_unique(conn, &table_sql).await?;
+    } else if table_sql.contains(SQLITE_PLAIN_MESSAGE_ID) {
+        // Already rebuilt once; `down` put the uniqueness back as an index.
+        run(conn, "DROP INDEX IF EXISTS messages_message_id_key").await?;
+    } else {
+        return Err(DbErr::Migration(format!(
+            "the messages table does not have the expected definition of message_id \
+             ({SQLITE_UNIQUE_MESSAGE_ID}); found: {table_sql}"
+        )));
     }
     for sql in indexes_and_links(DbBackend::Sqlite) {
         run(conn, &sql).await?;
