@@ -71,8 +71,20 @@ fn check_message(
         class.kind(),
         exp["classification"].as_str().unwrap_or("<missing>"),
     );
-    c.eq("reference", reference, opt_str(&exp["reference"]));
+    c.eq("reference", reference.clone(), opt_str(&exp["reference"]));
     c.eq("via", via.map(str::to_string), opt_str(&exp["via"]));
+    // A message belongs to every request it names; most name one.
+    let (all_refs, _) = keys.all_references();
+    let want_all: Vec<String> = match exp.get("references") {
+        Some(v) => v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(opt_str)
+            .collect(),
+        None => reference.into_iter().collect(),
+    };
+    c.eq("references", all_refs, want_all);
 
     let authority = exp["authority_email"].as_str().unwrap_or_default();
     c.check("authority_email", !authority.is_empty(), || {
@@ -121,25 +133,54 @@ fn check_message(
                     mail.raw_sha256 != original.raw_sha256,
                     || "a duplicate should differ in bytes (Received)".into(),
                 );
+                c.eq(
+                    "duplicate_of content_sha256",
+                    &mail.content_sha256,
+                    &original.content_sha256,
+                );
             }
             None => c.check("duplicate_of", false, || format!("{other} not in corpus")),
         },
         None => {
-            // Only declared duplicates may share a Message-ID.
+            // Only declared duplicates, and messages declared to reuse a Message-ID, may
+            // share one; the latter must not look like copies.
+            let shares: Vec<&str> = exp["shares_message_id_with"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
             if let Some(id) = &mail.message_id {
                 let clash: Vec<&String> = parsed
                     .iter()
                     .filter(|(name, m)| **name != c.file && m.message_id.as_ref() == Some(id))
                     .map(|(name, _)| name)
                     .filter(|name| {
-                        all.get(name.as_str())
+                        let group = all
+                            .get(name.as_str())
                             .and_then(|v| v["duplicate_of"].as_str())
-                            != Some(c.file.as_str())
+                            .unwrap_or(name.as_str());
+                        group != c.file.as_str() && !shares.contains(&group)
                     })
                     .collect();
                 c.check("unique message_id", clash.is_empty(), || {
                     format!("{id} also in {clash:?}")
                 });
+            }
+            for other in shares {
+                match parsed.get(other) {
+                    Some(o) => {
+                        c.eq("shared message_id", &mail.message_id, &o.message_id);
+                        c.check(
+                            "shared message_id, different content",
+                            mail.content_sha256 != o.content_sha256,
+                            || format!("{other} has the same content fingerprint"),
+                        );
+                    }
+                    None => c.check("shares_message_id_with", false, || {
+                        format!("{other} not in corpus")
+                    }),
+                }
             }
         }
     }
@@ -207,6 +248,28 @@ fn check_message(
             .map(|a| parse(&a.bytes).message_id);
         c.eq("attached_message_id", inner.flatten(), opt_str(v));
     }
+    if let Some(want) = exp.get("auto_reason") {
+        let got = match &class {
+            Classification::AutoReply { reason } => Some(reason.clone()),
+            _ => None,
+        };
+        c.eq("auto_reason", got, opt_str(want));
+    }
+    if let Some(want) = exp.get("attachment_bytes").and_then(Value::as_object) {
+        for (name, bytes) in want {
+            let got = mail.attachments.iter().find(|a| &a.filename == name);
+            c.check(
+                "attachment_bytes",
+                got.is_some_and(|a| a.bytes == bytes.as_str().unwrap_or_default().as_bytes()),
+                || {
+                    format!(
+                        "{name}: {:?}",
+                        got.map(|a| String::from_utf8_lossy(&a.bytes))
+                    )
+                },
+            );
+        }
+    }
     if exp["huge_attachment"].as_bool() == Some(true) {
         let payload = common::huge_payload();
         let got = mail.attachments.first();
@@ -221,6 +284,7 @@ fn check_message(
             Classification::Bounce {
                 status,
                 recipient,
+                recipients,
                 original_message_id,
                 ..
             } => {
@@ -235,6 +299,15 @@ fn check_message(
                     original_message_id.clone(),
                     opt_str(&b["original_message_id"]),
                 );
+                if let Some(want) = b.get("recipients") {
+                    let want: Vec<String> = want
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(opt_str)
+                        .collect();
+                    c.eq("bounce.recipients", recipients.clone(), want);
+                }
             }
             other => c.check("bounce", false, || format!("not a bounce: {other:?}")),
         }
@@ -335,6 +408,7 @@ fn classification_serialises_with_a_kind_tag() {
         status: Some("5.1.1".into()),
         diagnostic: None,
         recipient: None,
+        recipients: Vec::new(),
         original_message_id: None,
     })
     .expect("serialise");

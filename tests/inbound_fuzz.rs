@@ -103,6 +103,15 @@ const FRAGMENTS: &[&str] = &[
     "foi-2026-00012",
     "Undeliverable: ",
     "Automatic reply: ",
+    "Content-Type: multipart/mixed;\r\n\tboundary=\r\n\t\"b\"\r\n",
+    "Content-Type: multipart/alternative; boundary\r\n =b\r\n",
+    "Content-Disposition: attachment; filename*0=\"=?UTF-8?Q?M=C3\"; filename*1=\"=BC?=\"\r\n",
+    "Content-Type: application/ms-tnef; name=\"winmail.dat\"\r\n",
+    "eJ8+IjQSAQaQCAAEAAAAAAABAAEAAQeQBgAIAAAA5AQAAAAAAADo",
+    "begin 644 a.pdf\n",
+    "M)5!$1BTQ+C,*\n",
+    "`\nend\n",
+    "X-POST-MessageClass: 9; Autoresponder\r\n",
 ];
 
 fn fragment_soup() -> impl Strategy<Value = Vec<u8>> {
@@ -249,7 +258,20 @@ fn pathological_inputs_finish_quickly() {
     }
     addresses.extend_from_slice(b"\n\nbody\n");
 
+    let mut uu = b"From: a@b.example\n\n".to_vec();
+    for _ in 0..2_000 {
+        uu.extend_from_slice(b"begin 644 f.bin\n");
+        uu.extend(b"M86)C9&5F9VAI:FML;6YO<'%R<W1U=G=X>7HQ,C,T-38W.#DP86)C9&5F\n".repeat(50));
+    }
+    let mut folded = b"From: a@b.example\n".to_vec();
+    for i in 0..2_000 {
+        folded.extend_from_slice(
+            format!("Content-Type: multipart/mixed;\n\tboundary=\n\tb{i}\n\n--b{i}\n").as_bytes(),
+        );
+    }
     for (name, raw) in [
+        ("uuencode", uu),
+        ("folded", folded),
         ("nested", nested),
         ("html", html),
         ("refs", refs),

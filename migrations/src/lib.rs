@@ -8,6 +8,7 @@ mod m20261128_000002_clock_and_holidays;
 mod m20261128_000003_outbox;
 mod m20261128_000004_inbound;
 mod m20261128_000005_daemon;
+mod m20261203_000006_inbound_fixes;
 mod m20261203_000007_chase_periods;
 
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_outbox::Migration),
             Box::new(m20261128_000004_inbound::Migration),
             Box::new(m20261128_000005_daemon::Migration),
+            Box::new(m20261203_000006_inbound_fixes::Migration),
             Box::new(m20261203_000007_chase_periods::Migration),
         ]
     }

@@ -38,11 +38,13 @@ fn describe(i: &Ingested) -> String {
         Ingested::Stored {
             id,
             kind,
-            reference: Some(r),
+            references,
             via,
             sender_flagged,
-        } => format!(
-            "stored message {id}: {kind} for {r} (matched by {}){}",
+            ..
+        } if !references.is_empty() => format!(
+            "stored message {id}: {kind} for {} (matched by {}){}",
+            references.join(" and "),
             via.as_deref().unwrap_or("?"),
             if *sender_flagged {
                 "; sender is not at the council's domain"
@@ -50,17 +52,18 @@ fn describe(i: &Ingested) -> String {
                 ""
             }
         ),
-        Ingested::Stored {
-            id,
-            kind,
-            reference: None,
-            ..
-        } => {
+        Ingested::Stored { id, kind, .. } => {
             format!(
                 "stored message {id}: {kind}, not matched to a request (see `foi inbox unmatched`)"
             )
         }
-        Ingested::Duplicate { id } => format!("already stored as message {id}; nothing new"),
+        Ingested::Duplicate { id, added_to } if added_to.is_empty() => {
+            format!("already stored as message {id}; nothing new")
+        }
+        Ingested::Duplicate { id, added_to } => format!(
+            "already stored as message {id}; now also filed under {}",
+            added_to.join(" and ")
+        ),
     }
 }
 
@@ -82,13 +85,12 @@ pub async fn ingest(ctx: &Ctx, args: IngestArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| TempFail(format!("{e}; the message was not stored, try again later")))?;
     let ingestor = Ingestor::new(db, &ctx.settings);
+    // Every storage failure, database or disk, exits 75 so the MTA keeps the message.
     let temp = |e: crate::ingest::IngestError| -> anyhow::Error {
-        match e {
-            crate::ingest::IngestError::Store(s) => s.into(),
-            other => TempFail(format!(
-                "{other}; the message was not stored, try again later"
-            ))
-            .into(),
+        if e.is_temporary() {
+            TempFail(format!("{e}; the message was not stored, try again later")).into()
+        } else {
+            e.into()
         }
     };
     if let Some(raw) = stdin_raw {
@@ -108,9 +110,13 @@ pub async fn ingest(ctx: &Ctx, args: IngestArgs) -> anyhow::Result<()> {
     if !new.is_dir() {
         anyhow::bail!("{} is not a Maildir (it has no new/ folder)", dir.display());
     }
-    std::fs::create_dir_all(&cur).with_context(|| format!("cannot create {}", cur.display()))?;
+    // Disk trouble in the Maildir is a storage failure like the database's: exit 75, and
+    // whatever is still in new/ is read again next time.
+    let io_temp =
+        |what: String| move |e: std::io::Error| TempFail(format!("{what}: {e}; try again later"));
+    std::fs::create_dir_all(&cur).map_err(io_temp(format!("cannot create {}", cur.display())))?;
     let mut names: Vec<PathBuf> = std::fs::read_dir(&new)
-        .with_context(|| format!("cannot read {}", new.display()))?
+        .map_err(io_temp(format!("cannot read {}", new.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file()
@@ -123,12 +129,17 @@ pub async fn ingest(ctx: &Ctx, args: IngestArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
     for path in names {
         let raw =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            std::fs::read(&path).map_err(io_temp(format!("cannot read {}", path.display())))?;
         let r = ingestor
             .ingest(&raw, &format!("maildir:{}", path.display()), ctx.clock())
             .await
             .map_err(temp)?;
-        move_to_cur(&path, &cur)?;
+        // Stored but not moved: the next run finds it again and sees a duplicate.
+        move_to_cur(&path, &cur).map_err(io_temp(format!(
+            "stored {} but cannot move it to {}",
+            path.display(),
+            cur.display()
+        )))?;
         if !args.json {
             println!(
                 "{}: {}",
@@ -146,7 +157,7 @@ pub async fn ingest(ctx: &Ctx, args: IngestArgs) -> anyhow::Result<()> {
 }
 
 /// Maildir's rule: a message that has been seen moves to cur/ with an info suffix.
-fn move_to_cur(path: &Path, cur: &Path) -> anyhow::Result<()> {
+fn move_to_cur(path: &Path, cur: &Path) -> std::io::Result<()> {
     let name = path
         .file_name()
         .unwrap_or_default()
@@ -158,7 +169,6 @@ fn move_to_cur(path: &Path, cur: &Path) -> anyhow::Result<()> {
         format!("{name}:2,S")
     };
     std::fs::rename(path, cur.join(&target))
-        .with_context(|| format!("cannot move {} to {}", path.display(), cur.display()))
 }
 
 pub async fn inbox(ctx: &Ctx, cmd: InboxCommand) -> anyhow::Result<()> {
@@ -171,7 +181,8 @@ pub async fn inbox(ctx: &Ctx, cmd: InboxCommand) -> anyhow::Result<()> {
                     .iter()
                     .map(|m| {
                         serde_json::json!({"id": m.id, "from": m.from_addr, "subject": m.subject,
-                            "date": m.received_at, "kind": m.kind, "message_id": m.message_id})
+                            "date": m.received_at, "kind": m.kind, "message_id": m.message_id,
+                            "parse_warnings": inbound::warnings(m)})
                     })
                     .collect();
                 return output::json(&v);
@@ -221,7 +232,7 @@ pub async fn inbox(ctx: &Ctx, cmd: InboxCommand) -> anyhow::Result<()> {
                 .as_deref()
                 .is_some_and(|to| crate::mail::inbound::sender_differs(mail.from.as_ref(), to));
             let txn = db.begin().await?;
-            inbound::assign(&txn, m.id, request.id, "staff").await?;
+            inbound::assign(&txn, m.id, request.id, "staff", ctx.now).await?;
             crate::ingest::apply(
                 &txn,
                 &request,

@@ -69,8 +69,8 @@ pub enum Command {
     /// The outbox: list outgoing messages, retry a request's failed or uncertain ones.
     #[command(subcommand)]
     Outbox(send::OutboxCommand),
-    /// Store one raw message from standard input (an MTA pipe), or a Maildir. Exit 75 when
-    /// the database is unavailable, so the MTA tries again.
+    /// Store one raw message from standard input (an MTA pipe), or a Maildir. Exit 75 when it
+    /// could not be stored (database or disk), so the MTA tries again.
     Ingest(inbox::IngestArgs),
     /// Inbound mail: the holding pen of unmatched messages, filing them, IMAP polling.
     #[command(subcommand)]

@@ -114,7 +114,8 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                         .map(|m| {
                             serde_json::json!({"id": m.id, "direction": m.direction, "kind": m.kind, "state": m.state,
                                 "from": m.from_addr, "to": m.to_addr, "subject": m.subject, "message_id": m.message_id,
-                                "sent_at": m.sent_at, "received_at": m.received_at})
+                                "sent_at": m.sent_at, "received_at": m.received_at,
+                                "parse_warnings": crate::store::inbound::warnings(m)})
                         })
                         .collect::<Vec<_>>(),
                 )?;
@@ -195,6 +196,9 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                         m.state,
                         m.subject
                     );
+                    for w in crate::store::inbound::warnings(m) {
+                        println!("        warning: {w}");
+                    }
                 }
             }
             println!("\ntimeline:");

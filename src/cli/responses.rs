@@ -114,6 +114,9 @@ pub async fn run_log_response(ctx: &Ctx, a: LogResponseArgs) -> anyhow::Result<(
             request_id: Some(request.id),
             kind: "response".into(),
             message_id: None,
+            // A logged response is its own content: the fingerprint of what staff gave.
+            content_sha256: crate::files::sha256_hex(fingerprint.as_bytes()),
+            parse_warnings: Vec::new(),
             in_reply_to: None,
             from_addr: "(post or portal)".into(),
             to_addr: String::new(),
@@ -131,6 +134,7 @@ pub async fn run_log_response(ctx: &Ctx, a: LogResponseArgs) -> anyhow::Result<(
         },
     )
     .await?;
+    inbound::link(&txn, message.id, request.id, Some("staff"), ctx.now).await?;
     for (name, size, sha, path) in &stored {
         let content_type = mime_of(name);
         inbound::add_attachment(

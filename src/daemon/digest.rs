@@ -85,14 +85,16 @@ pub async fn build_digest(
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?;
-    let answered: Vec<Value> = inbound_week
-        .iter()
-        .filter_map(|m| {
-            let r = by_id.get(&m.request_id?)?;
-            Some(json!({"reference": r.reference, "authority": authority(r),
-                "date": iso_date(london_date(m.received_at.unwrap_or(now))), "kind": m.kind}))
-        })
-        .collect();
+    // A reply filed under several requests is listed under each.
+    let mut answered: Vec<Value> = Vec::new();
+    for m in &inbound_week {
+        for id in inbound::request_ids(db, m).await? {
+            if let Some(r) = by_id.get(&id) {
+                answered.push(json!({"reference": r.reference, "authority": authority(r),
+                    "date": iso_date(london_date(m.received_at.unwrap_or(now))), "kind": m.kind}));
+            }
+        }
+    }
     let classified: Vec<Value> = classification::Entity::find()
         .filter(classification::Column::At.gte(start_utc))
         .all(db)

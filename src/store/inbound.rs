@@ -1,11 +1,11 @@
 //! Queries for stored inbound mail: duplicates, the holding pen, attachments, thread lookups,
-//! IMAP high-water marks.
+//! the requests a message belongs to, IMAP high-water marks.
 
 use super::entities::message::{self, Entity as Message};
-use super::entities::{attachment, imap_state};
+use super::entities::{attachment, imap_state, message_request};
 use super::StoreResult;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -14,18 +14,86 @@ use sea_orm::{
 pub use attachment::Model as AttachmentModel;
 pub use message::Model as MessageModel;
 
-/// A stored message with the same bytes or the same Message-ID (a copy of one of our own
-/// letters that finds its way into the inbox counts as already stored).
+/// A stored message with the same bytes or the same content fingerprint (see
+/// `ParsedMail::content_sha256`): a copy of a message already stored.
 pub async fn find_duplicate(
     db: &impl ConnectionTrait,
     raw_sha256: &str,
-    message_id: Option<&str>,
+    content_sha256: &str,
 ) -> StoreResult<Option<MessageModel>> {
-    let mut cond = Condition::any().add(message::Column::RawSha256.eq(raw_sha256));
-    if let Some(id) = message_id {
-        cond = cond.add(message::Column::MessageId.eq(id));
+    let cond = Condition::any()
+        .add(message::Column::RawSha256.eq(raw_sha256))
+        .add(message::Column::ContentSha256.eq(content_sha256));
+    Ok(Message::find()
+        .filter(cond)
+        .order_by_asc(message::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// Every stored message, in or out, with this Message-ID, oldest first.
+pub async fn with_message_id(
+    db: &impl ConnectionTrait,
+    message_id: &str,
+) -> StoreResult<Vec<MessageModel>> {
+    Ok(Message::find()
+        .filter(message::Column::MessageId.eq(message_id))
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The warnings stored with a message (see `parse_warnings`), oldest first.
+pub fn warnings(m: &MessageModel) -> Vec<String> {
+    m.parse_warnings
+        .as_deref()
+        .and_then(|w| serde_json::from_str(w).ok())
+        .unwrap_or_default()
+}
+
+/// Files `message` under `request` as well (a no-op when it already is).
+pub async fn link(
+    db: &impl ConnectionTrait,
+    message: i32,
+    request: i32,
+    via: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    message_request::Entity::insert(message_request::ActiveModel {
+        message_id: Set(message),
+        request_id: Set(request),
+        matched_via: Set(via.map(str::to_string)),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            message_request::Column::MessageId,
+            message_request::Column::RequestId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .do_nothing()
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// The requests `message` is filed under: its first request and every linked one.
+pub async fn request_ids(db: &impl ConnectionTrait, m: &MessageModel) -> StoreResult<Vec<i32>> {
+    let mut ids: Vec<i32> = m.request_id.into_iter().collect();
+    for l in message_request::Entity::find()
+        .filter(message_request::Column::MessageId.eq(m.id))
+        .order_by_asc(message_request::Column::Id)
+        .all(db)
+        .await?
+    {
+        if !ids.contains(&l.request_id) {
+            ids.push(l.request_id);
+        }
     }
-    Ok(Message::find().filter(cond).one(db).await?)
+    Ok(ids)
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +101,8 @@ pub struct NewInbound {
     pub request_id: Option<i32>,
     pub kind: String,
     pub message_id: Option<String>,
+    pub content_sha256: String,
+    pub parse_warnings: Vec<String>,
     pub in_reply_to: Option<String>,
     pub from_addr: String,
     pub to_addr: String,
@@ -70,6 +140,9 @@ pub async fn insert(
         matched_via: Set(m.matched_via),
         sender_flagged: Set(m.sender_flagged),
         source: Set(Some(m.source)),
+        content_sha256: Set(Some(m.content_sha256)),
+        parse_warnings: Set((!m.parse_warnings.is_empty())
+            .then(|| serde_json::to_string(&m.parse_warnings).unwrap_or_default())),
         ..Default::default()
     }
     .insert(db)
@@ -152,11 +225,13 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> StoreResult<Option<Messa
     Ok(Message::find_by_id(id).one(db).await?)
 }
 
+/// Files a held message under `request_id` (as its first request).
 pub async fn assign(
     db: &impl ConnectionTrait,
     id: i32,
     request_id: i32,
     via: &str,
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
     Message::update_many()
         .col_expr(message::Column::RequestId, Expr::value(request_id))
@@ -164,7 +239,7 @@ pub async fn assign(
         .filter(message::Column::Id.eq(id))
         .exec(db)
         .await?;
-    Ok(())
+    link(db, id, request_id, Some(via), now).await
 }
 
 pub async fn mark_outbound_failed(

@@ -520,12 +520,25 @@ pub async fn list_outbound(
     Ok(q.all(db).await?)
 }
 
+/// A request's mail, in and out: inbound mail filed under several requests is listed for
+/// each of them.
 pub async fn for_request(
     db: &impl ConnectionTrait,
     request_id: i32,
 ) -> StoreResult<Vec<MessageModel>> {
+    use super::entities::message_request;
+    use sea_orm::sea_query::Query;
+    let linked = Query::select()
+        .column(message_request::Column::MessageId)
+        .from(message_request::Entity)
+        .and_where(message_request::Column::RequestId.eq(request_id))
+        .to_owned();
     Ok(Message::find()
-        .filter(message::Column::RequestId.eq(request_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(message::Column::RequestId.eq(request_id))
+                .add(message::Column::Id.in_subquery(linked)),
+        )
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?)

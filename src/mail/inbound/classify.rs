@@ -21,6 +21,7 @@ const AUTO_SUBJECT_CONTAINS: &[&str] = &[
     "autoreply",
     "auto-reply",
     "auto response",
+    "automatic response",
     "autoresponse",
     "auto-response",
     "automatische antwort",
@@ -136,6 +137,7 @@ pub fn classify(mail: &ParsedMail) -> Classification {
             status: b.status,
             diagnostic: b.diagnostic,
             recipient: b.recipient,
+            recipients: b.recipients,
             original_message_id: b.original_message_id,
         };
     }
@@ -164,16 +166,36 @@ pub fn classify(mail: &ParsedMail) -> Classification {
         return Classification::Acknowledgement;
     }
 
+    let out_of_office = count(&fresh, OOO_PHRASES) > 0;
     if let Some(reason) = automatic_reason(mail, &subject) {
-        let out_of_office = count(&fresh, OOO_PHRASES) > 0;
         if documents && response > 0 && !out_of_office {
             return Classification::Response;
         }
         return Classification::AutoReply { reason };
     }
 
+    // A note that only says someone is away, with no machine marking at all, still stops
+    // nothing: a short text with out-of-office wording and a return, no answer wording and no
+    // documents. Anything longer or with substance stays a response.
+    if out_of_office
+        && response == 0
+        && !documents
+        && fresh.len() <= OOO_NOTE_MAX
+        && OOO_RETURN_WORDS.iter().any(|w| fresh.contains(w))
+    {
+        return Classification::AutoReply {
+            reason: "out-of-office wording".into(),
+        };
+    }
+
     Classification::Response
 }
+
+/// Longest fresh text (bytes, normalised) still read as a bare out-of-office note.
+const OOO_NOTE_MAX: usize = 600;
+
+/// Out-of-office notes say when the person is back.
+const OOO_RETURN_WORDS: &[&str] = &["until", "return", "back on", "back in"];
 
 fn count(haystack: &str, phrases: &[&str]) -> usize {
     phrases.iter().filter(|p| haystack.contains(*p)).count()
@@ -210,6 +232,12 @@ fn automatic_reason(mail: &ParsedMail, subject: &str) -> Option<String> {
     }
     if let Some(v) = &h.x_auto_response_suppress {
         return Some(format!("X-Auto-Response-Suppress: {v}"));
+    }
+    // Gateways that mark a message class here (`9; Autoresponder`) say so in words.
+    if let Some(v) = &h.x_post_messageclass {
+        if v.to_ascii_lowercase().contains("autorespond") {
+            return Some(format!("X-POST-MessageClass: {v}"));
+        }
     }
     let precedence = h
         .precedence
@@ -307,6 +335,58 @@ mod tests {
         assert_eq!(
             classify(&mail("RE: FOI", text, AutoHeaders::default())),
             Classification::Acknowledgement
+        );
+    }
+
+    #[test]
+    fn x_post_messageclass_marks_an_autoresponder() {
+        let h = AutoHeaders {
+            x_post_messageclass: Some("9; Autoresponder".into()),
+            ..AutoHeaders::default()
+        };
+        let c = classify(&mail("Re: your request", "Thank you for your email.", h));
+        assert!(
+            matches!(&c, Classification::AutoReply { reason } if reason.contains("X-POST-MessageClass")),
+            "{c:?}"
+        );
+        let h = AutoHeaders {
+            x_post_messageclass: Some("1; Normal".into()),
+            ..AutoHeaders::default()
+        };
+        assert_eq!(
+            classify(&mail("Re: your request", "Answer.", h)),
+            Classification::Response
+        );
+    }
+
+    #[test]
+    fn out_of_office_subjects_and_bare_notes() {
+        assert!(matches!(
+            classify(&mail(
+                "Automatic Response",
+                "I am out of the office until Tuesday",
+                AutoHeaders::default()
+            )),
+            Classification::AutoReply { .. }
+        ));
+        // No marking at all, but a short note that someone is away and when they return.
+        assert!(matches!(
+            classify(&mail(
+                "Re: FOI request",
+                "I am out of the office until Tuesday 10 March.",
+                AutoHeaders::default()
+            )),
+            Classification::AutoReply { .. }
+        ));
+        // Away, but answering: still a response.
+        assert_eq!(
+            classify(&mail(
+                "Re: FOI request",
+                "I am out of the office until Tuesday, but in response to your request: we do \
+                 not hold this information.",
+                AutoHeaders::default()
+            )),
+            Classification::Response
         );
     }
 }

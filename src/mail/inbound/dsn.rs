@@ -9,16 +9,35 @@ pub(crate) struct BounceInfo {
     pub status: Option<String>,
     pub diagnostic: Option<String>,
     pub recipient: Option<String>,
+    /// Every address the report says failed (or was delayed): DSN Final- and
+    /// Original-Recipients, or in the text forms X-Failed-Recipients and the addresses in
+    /// the explanation. Lower-cased. Empty when the report names nobody.
+    pub recipients: Vec<String>,
     pub original_message_id: Option<String>,
 }
 
-/// What kind of `multipart/report` this is, if it is one.
+/// What kind of `multipart/report` this is, if it is one. A report some gateway wrapped in a
+/// `multipart/mixed` (with its own note on top) still is one: its status part gives it away.
 pub(crate) fn report_type(mail: &ParsedMail) -> Option<String> {
-    let ct = mail.headers.content_type.as_deref()?.to_ascii_lowercase();
-    if !ct.trim_start().starts_with("multipart/report") {
-        return None;
+    let ct = mail
+        .headers
+        .content_type
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if ct.trim_start().starts_with("multipart/report") {
+        return Some(content_type_param(&ct, "report-type").unwrap_or_default());
     }
-    Some(content_type_param(&ct, "report-type").unwrap_or_default())
+    mail.attachments
+        .iter()
+        .find_map(|a| match a.content_type.as_str() {
+            "message/delivery-status" | "message/global-delivery-status" => Some("delivery-status"),
+            "message/disposition-notification" | "message/global-disposition-notification" => {
+                Some("disposition-notification")
+            }
+            _ => None,
+        })
+        .map(str::to_string)
 }
 
 fn content_type_param(ct: &str, name: &str) -> Option<String> {
@@ -98,8 +117,9 @@ pub(crate) fn bounce_info(mail: &ParsedMail) -> Option<BounceInfo> {
         })
         .map(|a| String::from_utf8_lossy(&a.bytes).into_owned());
 
-    let is_dsn =
-        report.as_deref() == Some("delivery-status") || (report.is_some() && status_part.is_some());
+    // The status part is looked for wherever it is nested in this message's own MIME tree
+    // (never inside a forwarded message, which is one opaque attachment).
+    let is_dsn = report.as_deref() == Some("delivery-status") || status_part.is_some();
     if is_dsn {
         if let Some(fields) = status_part.as_deref().and_then(parse_delivery_status) {
             return Some(BounceInfo {
@@ -130,13 +150,7 @@ fn parse_delivery_status(body: &str) -> Option<BounceInfo> {
         };
         let action = field("action").map(|a| a.to_ascii_lowercase());
         let status = field("status").and_then(|s| first_status_code(&s));
-        let rank = match (action.as_deref(), status.as_deref()) {
-            (Some(a), _) if a.starts_with("failed") => 2,
-            (Some(a), _) if a.starts_with("delayed") => 1,
-            (None, Some(s)) if s.starts_with('5') => 2,
-            (None, Some(s)) if s.starts_with('4') => 1,
-            _ => 0,
-        };
+        let rank = group_rank(action.as_deref(), status.as_deref());
         if rank == 0 || best.as_ref().is_some_and(|(r, _)| *r >= rank) {
             continue;
         }
@@ -151,11 +165,47 @@ fn parse_delivery_status(body: &str) -> Option<BounceInfo> {
                 status,
                 diagnostic,
                 recipient,
+                recipients: Vec::new(),
                 original_message_id: None,
             },
         ));
     }
-    best.map(|(_, b)| b)
+    let (rank, mut info) = best?;
+    // Everyone the report names at that level, finally and originally addressed.
+    for group in status_groups(body) {
+        let field = |name: &str| {
+            group
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        let action = field("action").map(|a| a.to_ascii_lowercase());
+        let status = field("status").and_then(|s| first_status_code(&s));
+        if group_rank(action.as_deref(), status.as_deref()) != rank {
+            continue;
+        }
+        for name in ["final-recipient", "original-recipient"] {
+            if let Some(r) = field(name).map(|r| strip_type(&r).to_ascii_lowercase()) {
+                if !r.is_empty()
+                    && info.recipients.len() < MAX_RECIPIENTS
+                    && !info.recipients.contains(&r)
+                {
+                    info.recipients.push(r);
+                }
+            }
+        }
+    }
+    Some(info)
+}
+
+fn group_rank(action: Option<&str>, status: Option<&str>) -> u8 {
+    match (action, status) {
+        (Some(a), _) if a.starts_with("failed") => 2,
+        (Some(a), _) if a.starts_with("delayed") => 1,
+        (None, Some(s)) if s.starts_with('5') => 2,
+        (None, Some(s)) if s.starts_with('4') => 1,
+        _ => 0,
+    }
 }
 
 /// "rfc822; foi@example.org" → "foi@example.org"
@@ -297,13 +347,30 @@ fn classic_bounce(mail: &ParsedMail) -> Option<BounceInfo> {
         None => basic_reply_class(diag_text).unwrap_or(!delay_words),
     };
 
+    let text_recipient = header_in_text(diag_text, "final-recipient").map(|v| strip_type(&v));
     let recipient = mail
         .headers
         .x_failed_recipients
         .first()
         .cloned()
-        .or_else(|| header_in_text(diag_text, "final-recipient").map(|v| strip_type(&v)))
+        .or_else(|| text_recipient.clone())
         .or_else(|| first_address(diag_text));
+    // Any address in the explanation may be the failed one; naming too many only makes a
+    // match with our letter (and so a failed letter) more likely, never less.
+    let mut recipients: Vec<String> = Vec::new();
+    for r in mail
+        .headers
+        .x_failed_recipients
+        .iter()
+        .cloned()
+        .chain(text_recipient)
+        .chain(addresses_in(diag_text))
+    {
+        let r = r.to_ascii_lowercase();
+        if recipients.len() < MAX_RECIPIENTS && !recipients.contains(&r) {
+            recipients.push(r);
+        }
+    }
 
     let diagnostic = header_in_text(diag_text, "diagnostic-code")
         .map(|d| strip_type(&d))
@@ -327,6 +394,7 @@ fn classic_bounce(mail: &ParsedMail) -> Option<BounceInfo> {
         status,
         diagnostic,
         recipient,
+        recipients,
         original_message_id,
     })
 }
@@ -406,7 +474,14 @@ pub(crate) fn normalise_id(v: &str) -> Option<String> {
     Some(format!("<{inner}>"))
 }
 
+const MAX_RECIPIENTS: usize = 50;
+
 fn first_address(text: &str) -> Option<String> {
+    addresses_in(text).next()
+}
+
+/// Things shaped like mail addresses in free text, daemons excepted.
+fn addresses_in(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| {
         c.is_whitespace()
             || matches!(
@@ -427,7 +502,6 @@ fn first_address(text: &str) -> Option<String> {
             )
     })
     .map(str::to_string)
-    .next()
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -480,5 +554,33 @@ mod tests {
         assert_eq!(normalise_id("a@b"), Some("<a@b>".into()));
         assert_eq!(normalise_id("<>"), None);
         assert_eq!(normalise_id(""), None);
+    }
+
+    #[test]
+    fn a_report_nested_in_mixed_keeps_its_status_and_recipients() {
+        let raw = b"From: MAILER-DAEMON@gw.example.net\nTo: foi+foi-2026-0003@reply.foi.invalid\n\
+Subject: Delivery Status Notification (Delay)\nContent-Type: multipart/mixed; boundary=o\n\n--o\n\
+Content-Type: text/plain\n\nScanned.\n--o\nContent-Type: multipart/report; report-type=delivery-status; \
+boundary=i\n\n--i\nContent-Type: text/plain\n\nNot delivered.\n--i\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; gw.example.net\n\nFinal-Recipient: rfc822; officer@council.example.gov.uk\n\
+Original-Recipient: rfc822;foi@council.example.gov.uk\nAction: delayed\nStatus: 4.4.7\n\n\
+Final-Recipient: rfc822; other@council.example.gov.uk\nAction: delayed\nStatus: 4.4.7\n\n--i--\n--o--\n";
+        let mail = super::super::parse(raw);
+        assert_eq!(report_type(&mail).as_deref(), Some("delivery-status"));
+        let b = bounce_info(&mail).expect("a delay report");
+        assert!(!b.permanent);
+        assert_eq!(b.status.as_deref(), Some("4.4.7"));
+        assert_eq!(
+            b.recipient.as_deref(),
+            Some("officer@council.example.gov.uk")
+        );
+        assert_eq!(
+            b.recipients,
+            vec![
+                "officer@council.example.gov.uk",
+                "foi@council.example.gov.uk",
+                "other@council.example.gov.uk"
+            ]
+        );
     }
 }

@@ -10,6 +10,7 @@ mod dsn;
 mod keys;
 mod parse;
 mod text;
+mod tnef;
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +19,7 @@ pub use classify::classify;
 pub use keys::{
     find_references, match_keys, reference_from_message_id, registrable_domain, sender_differs,
 };
-pub use parse::{parse, PANIC_WARNING};
+pub use parse::{content_fingerprint, parse, PANIC_WARNING};
 pub use text::html_to_text;
 
 /// A mailbox. The domain is lower-cased; the local part keeps its case
@@ -74,11 +75,22 @@ pub struct AutoHeaders {
     pub content_type: Option<String>,
     /// Exim names the failed addresses here, which beats guessing from text.
     pub x_failed_recipients: Vec<String>,
+    /// Some mail gateways mark their autoresponders only here (`9; Autoresponder`).
+    pub x_post_messageclass: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParsedMail {
     pub raw_sha256: String,
+    /// What makes two copies the same message: SHA-256 over the header fields that say what
+    /// the message is (Message-ID, Date, From, Sender, Reply-To, To, Cc, Subject,
+    /// In-Reply-To, References and the MIME fields; unfolded, whitespace collapsed) and the
+    /// body with line ends normalised and trailing blank space dropped. Trace fields that a
+    /// re-delivery changes (Received, Delivered-To, X-Original-To, Return-Path, signatures,
+    /// spam scores) are left out, so a second copy of a message is recognised while a
+    /// different message that reuses a Message-ID is not. Lines in the header block that are
+    /// not fields count in full, so text without headers is never mistaken for a copy.
+    pub content_sha256: String,
     /// Normalised to `<id>`.
     pub message_id: Option<String>,
     pub in_reply_to: Vec<String>,
@@ -111,6 +123,11 @@ pub enum Classification {
         status: Option<String>,
         diagnostic: Option<String>,
         recipient: Option<String>,
+        /// Every address the report names as failed or delayed (lower-case); empty when it
+        /// names none. A bounce fails our letter only if the letter's To is among them, or
+        /// if this is empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        recipients: Vec<String>,
         /// Message-ID of the message that could not be delivered.
         original_message_id: Option<String>,
     },
@@ -189,5 +206,19 @@ impl MatchKeys {
         self.subject_refs
             .first()
             .map(|r| (r.clone(), MatchVia::Subject))
+    }
+
+    /// Every request this message names, by the strongest kind of key it has: all the
+    /// references in its addresses (one reply may answer two of our requests), else the one
+    /// thread reference, else all the references in the subject.
+    pub fn all_references(&self) -> (Vec<String>, Option<MatchVia>) {
+        if !self.address_refs.is_empty() {
+            return (self.address_refs.clone(), Some(MatchVia::Address));
+        }
+        match self.best_reference() {
+            Some((r, MatchVia::Thread)) => (vec![r], Some(MatchVia::Thread)),
+            Some(_) => (self.subject_refs.clone(), Some(MatchVia::Subject)),
+            None => (Vec::new(), None),
+        }
     }
 }

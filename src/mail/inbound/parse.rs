@@ -8,7 +8,9 @@ use mail_parser::{
 };
 
 use super::{
-    attachments::{default_filename, sha256_hex},
+    attachments::{
+        content_type_for_name, default_filename, extract_uuencoded, name_from_headers, sha256_hex,
+    },
     dsn::normalise_id,
     safe_filename,
     text::{
@@ -53,6 +55,7 @@ fn raw_text_only(raw: &[u8]) -> ParsedMail {
     let (text, _) = clean_text(&String::from_utf8_lossy(raw));
     ParsedMail {
         raw_sha256: sha256_hex(raw),
+        content_sha256: content_fingerprint(raw),
         text,
         ..ParsedMail::default()
     }
@@ -60,6 +63,27 @@ fn raw_text_only(raw: &[u8]) -> ParsedMail {
 
 fn parse_structured(raw: &[u8]) -> ParsedMail {
     let parsed = MessageParser::default().parse(raw);
+    if parsed.as_ref().and_then(broken_multipart).is_none() {
+        return from_message(raw, raw, parsed);
+    }
+    drop(parsed);
+    match repair_folded_parameters(raw) {
+        Some(repaired) => {
+            let mut mail = from_message(raw, &repaired, MessageParser::default().parse(&repaired));
+            mail.parse_warnings.push(
+                "Content-Type folded inside a parameter (mail-parser missed the boundary); \
+                 unfolded before reading"
+                    .into(),
+            );
+            mail
+        }
+        None => from_message(raw, raw, MessageParser::default().parse(raw)),
+    }
+}
+
+/// `raw` is what arrived (its digests are the message's identity); `bytes` is what was
+/// parsed, the same or a repaired copy, and what the parser's offsets point into.
+fn from_message(raw: &[u8], bytes: &[u8], parsed: Option<Message<'_>>) -> ParsedMail {
     let Some(message) = parsed.filter(has_real_headers) else {
         let mut mail = raw_text_only(raw);
         mail.parse_warnings
@@ -68,17 +92,232 @@ fn parse_structured(raw: &[u8]) -> ParsedMail {
     };
     let mut mail = ParsedMail {
         raw_sha256: sha256_hex(raw),
+        content_sha256: content_fingerprint(raw),
         ..ParsedMail::default()
     };
     let Some(root) = message.parts.first() else {
         return mail;
     };
 
-    read_headers(&mut mail, raw, root.headers());
+    read_headers(&mut mail, bytes, root.headers());
     read_body(&mut mail, &message);
-    read_attachments(&mut mail, raw, &message);
-    check_structure(&mut mail, raw, &message);
+    read_attachments(&mut mail, bytes, &message);
+    unpack_uuencoded(&mut mail);
+    check_structure(&mut mail, bytes, &message);
     mail
+}
+
+/// Header fields that say what a message is (see [`ParsedMail::content_sha256`]).
+const CONTENT_FIELDS: &[&str] = &[
+    "message-id",
+    "date",
+    "from",
+    "sender",
+    "reply-to",
+    "to",
+    "cc",
+    "subject",
+    "in-reply-to",
+    "references",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "content-disposition",
+];
+
+/// See [`ParsedMail::content_sha256`]. Works on bytes: 8-bit text that is not UTF-8 must not
+/// blur two messages into one.
+pub fn content_fingerprint(raw: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut text = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        if !(b == b'\r' && raw.get(i + 1) == Some(&b'\n')) {
+            text.push(b);
+        }
+        i += 1;
+    }
+    let split = text.windows(2).position(|w| w == b"\n\n");
+    let (head, body) = match split {
+        Some(at) => (
+            text.get(..at).unwrap_or_default(),
+            text.get(at + 2..).unwrap_or_default(),
+        ),
+        None => (text.as_slice(), &[][..]),
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(b"foi-content-v1\0");
+    // Each field with its continuation lines, so folding differences do not matter.
+    let mut fields: Vec<Vec<u8>> = Vec::new();
+    for line in head.split(|b| *b == b'\n') {
+        match fields.last_mut() {
+            Some(last) if line.starts_with(b" ") || line.starts_with(b"\t") => {
+                last.push(b' ');
+                last.extend_from_slice(line);
+            }
+            _ => fields.push(line.to_vec()),
+        }
+    }
+    for field in &fields {
+        let colon = field.iter().position(|b| *b == b':');
+        let name = colon
+            .and_then(|c| field.get(..c))
+            .filter(|n| !n.is_empty() && n.iter().all(u8::is_ascii_graphic));
+        match name {
+            Some(name) => {
+                let lower = name.to_ascii_lowercase();
+                if CONTENT_FIELDS
+                    .iter()
+                    .any(|f| f.as_bytes() == lower.as_slice())
+                {
+                    let value = field.get(name.len() + 1..).unwrap_or_default();
+                    hasher.update(&lower);
+                    hasher.update(b":");
+                    for (n, word) in value
+                        .split(u8::is_ascii_whitespace)
+                        .filter(|w| !w.is_empty())
+                        .enumerate()
+                    {
+                        if n > 0 {
+                            hasher.update(b" ");
+                        }
+                        hasher.update(word);
+                    }
+                    hasher.update(b"\n");
+                }
+            }
+            None => {
+                hasher.update(field);
+                hasher.update(b"\n");
+            }
+        }
+    }
+    hasher.update(b"\0");
+    hasher.update(body.trim_ascii_end());
+    hex::encode(hasher.finalize())
+}
+
+/// A multipart part mail-parser found no boundary for: its header's byte range.
+fn broken_multipart(message: &Message<'_>) -> Option<(usize, usize)> {
+    message
+        .parts
+        .iter()
+        .find(|p| {
+            p.content_type().is_some_and(|ct| {
+                ct.ctype().eq_ignore_ascii_case("multipart") && ct.attribute("boundary").is_none()
+            }) && !matches!(p.body, PartType::Multipart(_))
+        })
+        .map(|p| (p.offset_header as usize, p.offset_body as usize))
+}
+
+/// How many nested multiparts one message may need repaired.
+const MAX_REPAIRS: usize = 8;
+
+/// mail-parser 0.11 reads no parameter whose `=` has folding whitespace beside it
+/// (`boundary=\r\n\t"xyz"`), so such a multipart becomes one undecoded blob. Each broken
+/// Content-Type field is rewritten on one line, innermost found last, until every multipart
+/// has its boundary. None when nothing could be repaired.
+fn repair_folded_parameters(raw: &[u8]) -> Option<Vec<u8>> {
+    let mut owned: Option<Vec<u8>> = None;
+    for _ in 0..MAX_REPAIRS {
+        let bytes = owned.as_deref().unwrap_or(raw);
+        let Some(range) = MessageParser::default()
+            .parse(bytes)
+            .as_ref()
+            .and_then(broken_multipart)
+        else {
+            break;
+        };
+        match unfold_content_type(bytes, range) {
+            Some(fixed) => owned = Some(fixed),
+            None => break,
+        }
+    }
+    owned
+}
+
+/// `bytes` with the Content-Type field inside `start..end` on one line and no space around
+/// its parameters' `=`; None when it has no boundary parameter or is already so.
+fn unfold_content_type(bytes: &[u8], (start, end): (usize, usize)) -> Option<Vec<u8>> {
+    let head = bytes.get(start..end)?;
+    let mut pos = 0;
+    let mut field: Option<(usize, usize)> = None;
+    while pos < head.len() {
+        let line_end = head
+            .get(pos..)?
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(head.len(), |i| pos + i + 1);
+        let line = head.get(pos..line_end)?;
+        match field {
+            None if line.len() >= 13 && line.get(..13)?.eq_ignore_ascii_case(b"content-type:") => {
+                field = Some((pos, line_end));
+            }
+            Some((s, _)) if line.starts_with(b" ") || line.starts_with(b"\t") => {
+                field = Some((s, line_end));
+            }
+            Some(_) => break,
+            None => {}
+        }
+        pos = line_end;
+    }
+    let (fs, fe) = field?;
+    let old = head.get(fs..fe)?;
+    let eol: &[u8] = if old.ends_with(b"\r\n") {
+        b"\r\n"
+    } else {
+        b"\n"
+    };
+    let value = unfold(&String::from_utf8_lossy(old.get(13..)?));
+    if !value.to_ascii_lowercase().contains("boundary") {
+        return None;
+    }
+    let mut joined = String::with_capacity(value.len());
+    let mut quoted = false;
+    for c in value.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '=' if !quoted => {
+                while joined.ends_with(' ') {
+                    joined.pop();
+                }
+            }
+            ' ' if !quoted && joined.ends_with('=') => continue,
+            _ => {}
+        }
+        joined.push(c);
+    }
+    let mut new_field = b"Content-Type: ".to_vec();
+    new_field.extend_from_slice(joined.as_bytes());
+    new_field.extend_from_slice(eol);
+    if new_field == old {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(bytes.get(..start + fs)?);
+    out.extend_from_slice(&new_field);
+    out.extend_from_slice(bytes.get(start + fe..)?);
+    Some(out)
+}
+
+/// Files an old client uuencoded into the text become attachments.
+fn unpack_uuencoded(mail: &mut ParsedMail) {
+    let (text, files, warnings) = extract_uuencoded(&mail.text);
+    if files.is_empty() && warnings.is_empty() {
+        return;
+    }
+    mail.text = text;
+    for f in files {
+        let filename = safe_filename(&f.name);
+        mail.attachments.push(Attachment {
+            content_type: content_type_for_name(&filename).to_string(),
+            filename,
+            original_filename: Some(f.name),
+            sha256: sha256_hex(&f.bytes),
+            bytes: f.bytes,
+        });
+    }
+    mail.parse_warnings.extend(warnings);
 }
 
 /// mail-parser treats any `word: text` line as a header, so plain text with
@@ -178,6 +417,8 @@ fn read_headers(mail: &mut ParsedMail, raw: &[u8], headers: &[Header<'_>]) {
                     set_once(&mut auto.precedence, value());
                 } else if name.eq_ignore_ascii_case("x-failed-recipients") {
                     auto.x_failed_recipients.extend(loose_addresses(&value()));
+                } else if name.eq_ignore_ascii_case("x-post-messageclass") {
+                    set_once(&mut auto.x_post_messageclass, value());
                 }
             }
         }
@@ -310,11 +551,14 @@ fn read_body(mail: &mut ParsedMail, message: &Message<'_>) {
     // Outlook's "forward as attachment" puts the substance inside a
     // message/rfc822 part; a reader of the reply needs it in the text.
     // Returned originals inside reports are our own words, so not those.
-    let is_report = mail
-        .headers
-        .content_type
-        .as_deref()
-        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("multipart/report"));
+    let is_report = message.parts.iter().any(|p| {
+        p.content_type().is_some_and(|ct| {
+            ct.ctype().eq_ignore_ascii_case("multipart")
+                && ct
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+        })
+    });
     if !is_report {
         for id in &message.attachments {
             let Some(PartType::Message(inner)) = message.parts.get(*id as usize).map(|p| &p.body)
@@ -590,9 +834,23 @@ fn read_attachments(mail: &mut ParsedMail, raw: &[u8], message: &Message<'_>) {
             },
         };
 
-        let original_filename = part
-            .attachment_name()
-            .map(|n| clean_text(&unfold(n)).0)
+        // Our own reading of the raw parameters first: mail-parser leaves an encoded word
+        // split over RFC 2231 continuations undecoded, cuts unquoted encoded words at a fold,
+        // and decodes each continuation's %XX bytes apart.
+        let field = |name: HeaderName<'static>| {
+            part.headers
+                .iter()
+                .find(|h| h.name == name)
+                .map(|h| raw_value(raw, h))
+        };
+        let ours = name_from_headers(
+            field(HeaderName::ContentDisposition).as_deref(),
+            field(HeaderName::ContentType).as_deref(),
+        )
+        .filter(|n| !n.contains('\u{FFFD}'));
+        let original_filename = ours
+            .or_else(|| part.attachment_name().map(str::to_string))
+            .map(|n| clean_text(&unfold(&n)).0)
             .filter(|n| !n.is_empty());
         let filename = match (&original_filename, &part.body) {
             (Some(name), _) => safe_filename(name),
@@ -606,6 +864,13 @@ fn read_attachments(mail: &mut ParsedMail, raw: &[u8], message: &Message<'_>) {
             (None, _) => default_filename(n + 1, &content_type),
         };
 
+        let is_tnef = matches!(
+            content_type.as_str(),
+            "application/ms-tnef" | "application/vnd.ms-tnef"
+        ) || filename.eq_ignore_ascii_case("winmail.dat");
+        let unpacked = is_tnef.then(|| super::tnef::unpack(&bytes));
+        // The original winmail.dat is kept too: the body (RTF) and properties we do not
+        // decode live only there.
         mail.attachments.push(Attachment {
             filename,
             original_filename,
@@ -613,6 +878,29 @@ fn read_attachments(mail: &mut ParsedMail, raw: &[u8], message: &Message<'_>) {
             sha256: sha256_hex(&bytes),
             bytes,
         });
+        match unpacked {
+            Some(Ok(u)) => {
+                for f in u.files {
+                    let name = f.name.filter(|n| !n.is_empty());
+                    let filename = name
+                        .as_deref()
+                        .map(safe_filename)
+                        .unwrap_or_else(|| default_filename(mail.attachments.len() + 1, ""));
+                    mail.attachments.push(Attachment {
+                        content_type: content_type_for_name(&filename).to_string(),
+                        filename,
+                        original_filename: name,
+                        sha256: sha256_hex(&f.bytes),
+                        bytes: f.bytes,
+                    });
+                }
+                mail.parse_warnings.extend(u.warnings);
+            }
+            Some(Err(e)) => mail.parse_warnings.push(format!(
+                "winmail.dat could not be unpacked ({e}); kept as it is"
+            )),
+            None => {}
+        }
     }
 }
 
@@ -785,5 +1073,64 @@ From: c@d.example\nSubject: inner\nMessage-ID: <inner@d.example>\n\ninner body\n
             Some("<inner@d.example>")
         );
         assert!(m.text.contains("inner body"));
+    }
+
+    #[test]
+    fn multipart_boundaries_on_folded_lines_are_found() {
+        // The issue's shape (mail-parser reads this one itself) and the folds it misses:
+        // beside the '=' of the boundary parameter.
+        for header in [
+            "multipart/mixed;\r\n\tboundary=\"xyz\"",
+            "multipart/mixed;\r\n\tboundary=\r\n\t\"xyz\"",
+            "multipart/mixed;\r\n\tboundary\r\n\t=\"xyz\"",
+            "multipart/mixed;\r\n    boundary =\r\n    xyz",
+        ] {
+            let raw = format!(
+                "From: a@b.example\r\nSubject: x\r\nContent-Type: {header}\r\n\r\n--xyz\r\n\
+                 Content-Type: text/plain\r\n\r\nHello body\r\n--xyz\r\n\
+                 Content-Type: application/pdf; name=\"r.pdf\"\r\n\
+                 Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--xyz--\r\n"
+            );
+            let m = parse(raw.as_bytes());
+            assert_eq!(m.text, "Hello body", "{header:?}");
+            assert_eq!(m.attachments.len(), 1, "{header:?}");
+            assert_eq!(m.attachments[0].filename, "r.pdf", "{header:?}");
+            assert_eq!(m.attachments[0].bytes, b"%PDF-1.4\n", "{header:?}");
+            // The digests are of what arrived, not of the repaired copy.
+            assert_eq!(m.raw_sha256, sha256_hex(raw.as_bytes()));
+        }
+        // A multipart with no boundary at all is left as it is, without a false note.
+        let m = parse(
+            b"From: a@b.example\r\nContent-Type: multipart/mixed;\r\n charset=x\r\n\r\nbody\r\n",
+        );
+        assert!(
+            !m.parse_warnings.iter().any(|w| w.contains("folded")),
+            "{:?}",
+            m.parse_warnings
+        );
+    }
+
+    #[test]
+    fn content_fingerprint_ignores_trace_fields_only() {
+        let a =
+            b"Received: from a\r\nDelivered-To: x@y\r\nFrom: c@d.example\r\nMessage-ID: <1@d>\r\n\
+Subject: Re: FOI\r\n\r\nThe answer.\r\n";
+        let b =
+            b"Received: from b\nReceived: from a\nX-Original-To: z@y\nReturn-Path: <c@d.example>\n\
+From: c@d.example\nMessage-ID: <1@d>\nSubject: Re:\n FOI\n\nThe answer.\n\n";
+        assert_eq!(content_fingerprint(a), content_fingerprint(b));
+        // Same Message-ID, different body or subject: different messages.
+        let c = b"From: c@d.example\r\nMessage-ID: <1@d>\r\nSubject: Re: FOI\r\n\r\nAnother answer.\r\n";
+        let d =
+            b"From: c@d.example\r\nMessage-ID: <1@d>\r\nSubject: Re: FOI 2\r\n\r\nThe answer.\r\n";
+        assert_ne!(content_fingerprint(a), content_fingerprint(c));
+        assert_ne!(content_fingerprint(a), content_fingerprint(d));
+        // Text without headers counts in full.
+        assert_ne!(
+            content_fingerprint(b"just text"),
+            content_fingerprint(b"other text")
+        );
+        assert_eq!(parse(a).content_sha256, content_fingerprint(a));
+        assert_eq!(parse(b"").content_sha256.len(), 64);
     }
 }

@@ -9,7 +9,6 @@ pub struct Model {
     pub direction: String,
     pub kind: String,
     pub state: String,
-    #[sea_orm(unique)]
     pub message_id: Option<String>,
     pub in_reply_to: Option<String>,
     pub from_addr: String,
@@ -36,6 +35,10 @@ pub struct Model {
     pub sender_flagged: bool,
     pub source: Option<String>,
     pub html_body: Option<String>,
+    /// JSON array of what the parser had to repair or could not read (inbound only).
+    pub parse_warnings: Option<String>,
+    /// Fingerprint an inbound duplicate is recognised by (see `mail::inbound::ParsedMail`).
+    pub content_sha256: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ pub mod event;
 pub mod holiday_replacement;
 pub mod imap_state;
 pub mod message;
+pub mod message_request;
 pub mod operator_holiday;
 pub mod request;
 pub mod twinning;
