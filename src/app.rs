@@ -1,10 +1,14 @@
-//! The running program's shared parts: settings, the database pool and the letter templates.
-//! `Application::build` is what `main` and the tests both start from.
+//! The one application context: settings, the database pool, the letter templates, the mail
+//! transport and the working calendar in force. `AppContext::build` is what the CLI, the
+//! daemon and the tests all start from; every use case in `services/` takes it.
 
+use crate::calendar::{ClockSettings, HolidayCalendar, WorkingCalendar};
 use crate::letters::{LetterError, LetterRegistry};
+use crate::mail::{MailTransport, TransportConfigError};
 use crate::settings::Settings;
-use crate::store;
+use crate::store::{self, holidays, StoreError};
 use sea_orm::{DatabaseConnection, DbErr};
+use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -14,26 +18,124 @@ pub enum StartError {
     Migrate(DbErr),
     #[error(transparent)]
     Letters(#[from] LetterError),
+    #[error("{0}")]
+    Templates(String),
 }
 
-pub struct Application {
+pub struct AppContext {
     pub settings: Settings,
     pub db: DatabaseConnection,
     pub letters: LetterRegistry,
+    /// Who holds outbox leases and signs automatic timeline events from this process.
+    pub worker: String,
+    /// Built on first use: only sending needs it, and SMTP refuses to start under the
+    /// placeholder requester, which must not stop `foi requests list`.
+    transport: OnceLock<MailTransport>,
+    /// The working calendar with the operator's holiday imports, rebuilt when they change.
+    calendar: Mutex<Option<(holidays::Version, Arc<WorkingCalendar>)>>,
 }
 
-impl Application {
+/// The name the first versions used; kept so `foi::Application` still reads naturally.
+pub type Application = AppContext;
+
+impl AppContext {
     /// Connects, runs pending migrations and loads every letter template, failing fast with
     /// the file name and line when one is broken.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
-        let letters = LetterRegistry::load(&settings.paths.templates_dir)?;
+        let letters = load_letters(&settings)?;
         let db = connect_and_migrate(&settings).await?;
-        Ok(Application {
+        Ok(AppContext {
             settings,
             db,
             letters,
+            worker: default_worker(),
+            transport: OnceLock::new(),
+            calendar: Mutex::new(None),
         })
     }
+
+    /// Sends through `transport` instead of the one the settings describe (tests inspect mail
+    /// with `MailTransport::memory()`).
+    pub fn with_transport(self, transport: MailTransport) -> Self {
+        let _ = self.transport.set(transport);
+        self
+    }
+
+    pub fn with_worker(mut self, worker: impl Into<String>) -> Self {
+        self.worker = worker.into();
+        self
+    }
+
+    /// The mail transport the settings describe.
+    pub fn transport(&self) -> Result<&MailTransport, TransportConfigError> {
+        if let Some(t) = self.transport.get() {
+            return Ok(t);
+        }
+        let t = MailTransport::from_settings(&self.settings)?;
+        Ok(self.transport.get_or_init(|| t))
+    }
+
+    pub fn clock_settings(&self) -> ClockSettings {
+        self.settings.deadlines.clock()
+    }
+
+    /// The working calendar in force: the shipped list and rules with the operator's imports.
+    /// Built once and rebuilt only when an import (here or in another process) changed them.
+    pub async fn calendar(&self) -> Result<Arc<WorkingCalendar>, StoreError> {
+        let version = holidays::version(&self.db).await?;
+        if let Ok(cache) = self.calendar.lock() {
+            if let Some((v, cal)) = cache.as_ref() {
+                if *v == version {
+                    return Ok(cal.clone());
+                }
+            }
+        }
+        let ops = holidays::load(&self.db).await?;
+        let cal = Arc::new(WorkingCalendar::new(
+            &HolidayCalendar::with_operator(&ops)
+                .map_err(|e| StoreError::Invalid(format!("holiday data: {e}")))?,
+        ));
+        if let Ok(mut cache) = self.calendar.lock() {
+            *cache = Some((version, cal.clone()));
+        }
+        Ok(cal)
+    }
+
+    /// Forgets the cached calendar (after this process imported holidays).
+    pub fn calendar_changed(&self) {
+        if let Ok(mut cache) = self.calendar.lock() {
+            *cache = None;
+        }
+    }
+}
+
+/// The letter templates: the configured folder, or the templates built into the program when
+/// the default folder is not there (an installed binary started away from the sources).
+pub fn load_letters(settings: &Settings) -> Result<LetterRegistry, StartError> {
+    let dir = &settings.paths.templates_dir;
+    if dir.is_dir() {
+        return Ok(LetterRegistry::load(dir)?);
+    }
+    if dir.as_os_str() == crate::settings::DEFAULT_TEMPLATES_DIR {
+        return Ok(LetterRegistry::embedded()?);
+    }
+    Err(StartError::Templates(format!(
+        "configuration key paths.templates_dir: {} is not a folder (relative paths are taken \
+         from the folder foi is started in: {})",
+        dir.display(),
+        std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| "unknown".into())
+    )))
+}
+
+fn default_worker() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!("{host}:{}", std::process::id())
 }
 
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartError> {

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 const LOCAL_FILE: &str = "config/local.toml";
+/// The templates folder in the embedded defaults; when it is missing, the built-in templates
+/// are used.
+pub const DEFAULT_TEMPLATES_DIR: &str = "letter-templates";
 /// The shortest time over which the outbox's retries may run before giving a message up.
 const MIN_RETRY_SPAN_SECS: u64 = 600;
 /// The signature in the embedded defaults, which no real letter may carry.
@@ -21,6 +24,8 @@ pub enum SettingsError {
     Load(String),
     #[error("configuration key {key}: {message}")]
     Invalid { key: &'static str, message: String },
+    #[error("configuration key schedule.{job}: {message}")]
+    Schedule { job: String, message: String },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -32,31 +37,12 @@ pub struct Settings {
     pub paths: PathSettings,
     pub deadlines: DeadlineSettings,
     pub inbox: InboxSettings,
-    pub schedule: ScheduleSettings,
+    /// Job name → cron expression ("" turns the job off). A job left out runs on its own
+    /// default; a name that is no job is refused when the daemon starts.
+    pub schedule: std::collections::BTreeMap<String, String>,
     pub chase: ChaseSettings,
     pub escalation: EscalationSettings,
     pub digest: DigestSettings,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScheduleSettings {
-    pub dispatch: String,
-    pub poll: String,
-    pub sweep: String,
-    pub digest: String,
-}
-
-impl ScheduleSettings {
-    pub fn get(&self, job: &str) -> &str {
-        match job {
-            "dispatch" => &self.dispatch,
-            "poll" => &self.poll,
-            "sweep" => &self.sweep,
-            "digest" => &self.digest,
-            _ => "",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -396,14 +382,13 @@ impl Settings {
                 message: "is empty".into(),
             });
         }
-        for (key, job) in [
-            ("schedule.dispatch", "dispatch"),
-            ("schedule.poll", "poll"),
-            ("schedule.sweep", "sweep"),
-            ("schedule.digest", "digest"),
-        ] {
-            crate::daemon::parse_schedule(self.schedule.get(job))
-                .map_err(|message| SettingsError::Invalid { key, message })?;
+        for (job, expr) in &self.schedule {
+            crate::domain::schedule::parse_schedule(expr).map_err(|message| {
+                SettingsError::Schedule {
+                    job: job.clone(),
+                    message,
+                }
+            })?;
         }
         for r in &self.digest.recipients {
             EmailAddress::parse(r).map_err(|e| SettingsError::Invalid {
@@ -460,7 +445,7 @@ impl Settings {
         // letters fail that a few minutes' patience would have delivered.
         let span: u64 = (1..o.max_attempts)
             .map(|a| {
-                crate::mail::backoff(a, o.retry_first_secs, o.retry_cap_secs).num_seconds() as u64
+                crate::domain::backoff(a, o.retry_first_secs, o.retry_cap_secs).num_seconds() as u64
             })
             .sum();
         if span < MIN_RETRY_SPAN_SECS {
@@ -485,7 +470,7 @@ impl Settings {
                 ),
             });
         }
-        crate::mail::SendingWindow::parse(&self.mail.outbox.window).map_err(|message| {
+        crate::domain::SendingWindow::parse(&self.mail.outbox.window).map_err(|message| {
             SettingsError::Invalid {
                 key: "mail.outbox.window",
                 message,
@@ -746,7 +731,7 @@ mod tests {
         assert!(err.contains("schedule.digest"), "{err}");
         let s =
             Settings::load_with_env(LocalFile::None, env(&[("FOI__SCHEDULE__POLL", "")])).unwrap();
-        assert_eq!(s.schedule.poll, "");
+        assert_eq!(s.schedule["poll"], "");
         let err = Settings::load_with_env(
             LocalFile::None,
             env(&[("FOI__DIGEST__RECIPIENTS", "staff@example.org;oops")]),

@@ -14,6 +14,7 @@ pub mod holidays;
 pub mod import;
 pub mod index;
 pub mod months;
+pub mod moves;
 pub mod regime;
 pub mod rules;
 
@@ -30,5 +31,12 @@ pub use holidays::{Holiday, HolidayCalendar, HolidaySource, OperatorHolidays};
 pub use import::{parse_govuk_json, parse_ics, ImportError};
 pub use index::{WorkingCalendar, RANGE_END, RANGE_START};
 pub use months::add_months;
+pub use moves::{holiday_reasons, moves, Moved};
 pub use regime::Regime;
 pub use rules::generate;
+
+/// The date in Europe/London at `now`: the law counts days in UK time (docs/deadline-rules.md,
+/// assumption 5).
+pub fn london_date(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    now.with_timezone(&chrono_tz::Europe::London).date_naive()
+}

@@ -1,6 +1,5 @@
 use super::{output, Ctx};
 use crate::domain::EmailAddress;
-use crate::import::parse_authorities;
 use crate::store::{authorities, requests, twinnings};
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -32,13 +31,13 @@ pub async fn run(ctx: &Ctx, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
         AuthoritiesCommand::Import { file } => {
             let text = super::read_import_file(&file)?;
             let name = file.display().to_string();
-            let rows = parse_authorities(&name, &text)?;
-            let db = ctx.db().await?;
-            let s = authorities::upsert_rows(&db, &name, &rows).await?;
+            let app = ctx.app().await?;
+            let done = crate::services::imports::authorities(&app, &name, &text).await?;
+            let s = &done.summary;
             println!(
                 "{}: {} rows read; {} authorities created, {} updated, {} unchanged",
                 file.display(),
-                rows.len(),
+                done.rows,
                 s.created,
                 s.updated,
                 s.unchanged
@@ -134,20 +133,17 @@ pub async fn run(ctx: &Ctx, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
         }
         AuthoritiesCommand::SetEmail { slug, address } => {
             let email = EmailAddress::parse(&address)?;
-            let db = ctx.db().await?;
-            let txn = sea_orm::TransactionTrait::begin(&db).await?;
-            let before = authorities::get_by_slug(&txn, &slug).await?;
-            let a = authorities::set_email(&txn, &slug, &email, "set by staff").await?;
-            let moved = match before.foi_email.as_deref() {
-                Some(old) if old != email.as_str() => {
-                    crate::sending::readdress_authority(&txn, a.id, old, &email, "cli", ctx.clock())
-                        .await?
-                }
-                _ => Vec::new(),
-            };
-            txn.commit().await?;
-            println!("{}: FOI email set to {}", a.slug, email);
-            for m in moved {
+            let app = ctx.app().await?;
+            let done = crate::services::set_email::set_email(
+                &app,
+                ctx.clock(),
+                &slug,
+                &email,
+                crate::services::CLI,
+            )
+            .await?;
+            println!("{}: FOI email set to {}", done.slug, done.email);
+            for m in done.readdressed {
                 println!(
                     "  {}: {} unsent letter(s) now go to {email}",
                     m.reference, m.messages

@@ -1,5 +1,5 @@
 use super::{output, Ctx};
-use crate::calendar::{explain_clock_days, ClockEvent, ClockEventKind as K, Regime};
+use crate::calendar::{ClockEvent, ClockEventKind as K, Regime};
 use chrono::NaiveDate;
 
 /// `foi deadline`: the statutory due date for a request, with the days it skipped and why.
@@ -51,17 +51,11 @@ pub async fn run(ctx: &Ctx, args: DeadlineArgs) -> anyhow::Result<()> {
         events.push(ClockEvent::new(n, K::FeesNoticeGiven));
         events.push(ClockEvent::new(p, K::FeeReceived));
     }
-    let db = ctx.db().await?;
-    let cal = crate::deadlines::working_calendar(&db).await?;
-    let settings = ctx.settings.deadlines.clock();
-    let explanation = explain_clock_days(
-        &cal,
-        args.regime,
-        &events,
-        &settings,
-        Some(args.working_days),
-    )?
-    .ok_or_else(|| anyhow::anyhow!("the clock is paused: there is no due date"))?;
+    let app = ctx.app().await?;
+    let explanation =
+        crate::services::deadlines::calculate(&app, args.regime, &events, args.working_days)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the clock is paused: there is no due date"))?;
     if args.json {
         return output::json(&explanation);
     }

@@ -1,8 +1,7 @@
 use super::{output, Ctx};
-use crate::calendar::{Division, HolidayCalendar, OperatorHolidays, WorkingCalendar};
-use crate::store::holidays;
+use crate::calendar::Division;
+use crate::services::holidays::{self, ImportHolidays};
 use clap::Subcommand;
-use sea_orm::TransactionTrait;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
@@ -44,74 +43,46 @@ pub async fn run(ctx: &Ctx, cmd: HolidaysCommand) -> anyhow::Result<()> {
         } => {
             let text = super::read_import_file(&file)?;
             let name = file.display().to_string();
-            let is_json =
-                name.to_ascii_lowercase().ends_with(".json") || text.trim_start().starts_with('{');
-            let import = if is_json {
-                OperatorHolidays::from_govuk_json(&text)
-            } else {
-                OperatorHolidays::from_ics(&text, division)
-            }
-            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-            let db = ctx.db().await?;
-            let txn = db.begin().await?;
-            let before = holidays::load(&txn).await?;
-            let old =
-                HolidayCalendar::with_operator(&before).map_err(|e| anyhow::anyhow!("{e}"))?;
-            holidays::save(&txn, &import, &name, ctx.now).await?;
-            let after = holidays::load(&txn).await?;
-            let new = HolidayCalendar::with_operator(&after)
-                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-            let years = holidays::years(&import);
-            let removed = old.removed_in(&new, &years);
+            let app = ctx.app().await?;
+            let done = holidays::import(
+                &app,
+                ctx.clock(),
+                ImportHolidays {
+                    name: name.clone(),
+                    text,
+                    division,
+                    replace,
+                    actor: "holidays-import".into(),
+                },
+            )
+            .await?;
             let listed = |list: &[crate::calendar::Holiday]| -> String {
                 list.iter()
                     .map(|h| format!("\n  {} {} {}", h.date, h.division.slug(), h.title))
                     .collect()
             };
-            if !removed.is_empty() && !replace {
-                txn.rollback().await?;
-                anyhow::bail!(
-                    "{name} would remove {} bank holiday(s) now in force:{}\nnothing was changed. \
-                     If the file is the complete list for those years, run again with --replace.",
-                    removed.len(),
-                    listed(&removed)
-                );
-            }
             println!(
                 "{name}: {} holiday(s) read for {}",
-                import.holidays.len(),
-                years
+                done.read,
+                done.years
                     .iter()
                     .map(i32::to_string)
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            if !removed.is_empty() {
+            if !done.removed.is_empty() {
                 println!(
                     "removed {} bank holiday(s) (--replace):{}",
-                    removed.len(),
-                    listed(&removed)
+                    done.removed.len(),
+                    listed(&done.removed)
                 );
             }
-            if old == new {
-                txn.commit().await?;
+            if !done.changed {
                 println!("the holiday data in force is unchanged; no deadline moved");
                 return Ok(());
             }
-            let why = format!("bank holiday data changed (imported {name})");
-            let moved = crate::deadlines::refresh_all_after_holiday_change(
-                &txn,
-                &WorkingCalendar::new(&old),
-                &WorkingCalendar::new(&new),
-                &ctx.settings.deadlines.clock(),
-                &why,
-                "holidays-import",
-                ctx.now,
-            )
-            .await?;
-            txn.commit().await?;
-            println!("{} request(s) had deadlines moved", moved.len());
-            for (reference, changes) in moved {
+            println!("{} request(s) had deadlines moved", done.moved.len());
+            for (reference, changes) in done.moved {
                 for m in changes {
                     println!(
                         "  {reference}: {} {} -> {}",
@@ -130,12 +101,8 @@ pub async fn run(ctx: &Ctx, cmd: HolidaysCommand) -> anyhow::Result<()> {
             division,
             json,
         } => {
-            if !(2000..=2100).contains(&year) {
-                anyhow::bail!("--year {year}: holidays are known for 2000 to 2100");
-            }
-            let db = ctx.db().await?;
-            let cal = crate::deadlines::holiday_calendar(&db).await?;
-            let list = cal.holidays_in(year, division);
+            let app = ctx.app().await?;
+            let list = holidays::list(&app, year, division).await?;
             if json {
                 return output::json(&list);
             }

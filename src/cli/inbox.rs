@@ -1,9 +1,9 @@
 use super::{output, Ctx, TempFail};
-use crate::ingest::{Ingested, Ingestor};
-use crate::store::{inbound, requests};
+use crate::services::ingest::{ingest as store_mail, Ingested};
+use crate::services::{assign, poll, ServiceError, CLI};
+use crate::store::inbound;
 use anyhow::Context as _;
 use clap::Subcommand;
-use sea_orm::TransactionTrait;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -81,12 +81,11 @@ pub async fn ingest(ctx: &Ctx, args: IngestArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    let db = crate::app::connect_and_migrate(&ctx.settings)
+    let app = crate::app::AppContext::build(ctx.settings.clone())
         .await
         .map_err(|e| TempFail(format!("{e}; the message was not stored, try again later")))?;
-    let ingestor = Ingestor::new(db, &ctx.settings);
     // Every storage failure, database or disk, exits 75 so the MTA keeps the message.
-    let temp = |e: crate::ingest::IngestError| -> anyhow::Error {
+    let temp = |e: ServiceError| -> anyhow::Error {
         if e.is_temporary() {
             TempFail(format!("{e}; the message was not stored, try again later")).into()
         } else {
@@ -94,8 +93,7 @@ pub async fn ingest(ctx: &Ctx, args: IngestArgs) -> anyhow::Result<()> {
         }
     };
     if let Some(raw) = stdin_raw {
-        let r = ingestor
-            .ingest(&raw, "stdin", ctx.clock())
+        let r = store_mail(&app, ctx.clock(), &raw, "stdin")
             .await
             .map_err(temp)?;
         if args.json {
@@ -130,8 +128,7 @@ pub async fn ingest(ctx: &Ctx, args: IngestArgs) -> anyhow::Result<()> {
     for path in names {
         let raw =
             std::fs::read(&path).map_err(io_temp(format!("cannot read {}", path.display())))?;
-        let r = ingestor
-            .ingest(&raw, &format!("maildir:{}", path.display()), ctx.clock())
+        let r = store_mail(&app, ctx.clock(), &raw, &format!("maildir:{}", path.display()))
             .await
             .map_err(temp)?;
         // Stored but not moved: the next run finds it again and sees a duplicate.
@@ -174,8 +171,8 @@ fn move_to_cur(path: &Path, cur: &Path) -> std::io::Result<()> {
 pub async fn inbox(ctx: &Ctx, cmd: InboxCommand) -> anyhow::Result<()> {
     match cmd {
         InboxCommand::Unmatched { json } => {
-            let db = ctx.db().await?;
-            let list = inbound::unmatched(&db).await?;
+            let app = ctx.app().await?;
+            let list = inbound::unmatched(&app.db).await?;
             if json {
                 let v: Vec<_> = list
                     .iter()
@@ -196,7 +193,7 @@ pub async fn inbox(ctx: &Ctx, cmd: InboxCommand) -> anyhow::Result<()> {
                             .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
                             .unwrap_or_default(),
                         output::or_dash(Some(&m.from_addr)),
-                        m.kind.clone(),
+                        m.kind.to_string(),
                         m.subject.clone(),
                     ]
                 })
@@ -205,56 +202,18 @@ pub async fn inbox(ctx: &Ctx, cmd: InboxCommand) -> anyhow::Result<()> {
             Ok(())
         }
         InboxCommand::Assign { message, reference } => {
-            let db = ctx.db().await?;
-            let m = inbound::get(&db, message)
-                .await?
-                .filter(|m| m.direction == "inbound")
-                .ok_or_else(|| {
-                    anyhow::anyhow!("no inbound message {message} (see `foi inbox unmatched`)")
-                })?;
-            if let Some(id) = m.request_id {
-                let r = requests::get_by_id(&db, id)
-                    .await?
-                    .map(|r| r.reference)
-                    .unwrap_or_default();
-                anyhow::bail!("message {message} is already filed under {r}");
-            }
-            let request = requests::get_by_reference(&db, &reference).await?;
-            let raw = match &m.raw_path {
-                Some(p) => std::fs::read(p)
-                    .with_context(|| format!("cannot read the stored message {p}"))?,
-                None => Vec::new(),
-            };
-            let mail = crate::mail::inbound::parse(&raw);
-            let classification = crate::mail::inbound::classify(&mail);
-            let flagged = request
-                .to_address
-                .as_deref()
-                .is_some_and(|to| crate::mail::inbound::sender_differs(mail.from.as_ref(), to));
-            let txn = db.begin().await?;
-            inbound::assign(&txn, m.id, request.id, "staff", ctx.now).await?;
-            crate::ingest::apply(
-                &txn,
-                &request,
-                &m,
-                &mail,
-                &classification,
-                flagged,
-                "cli",
-                ctx.now,
-            )
-            .await?;
-            txn.commit().await?;
+            let app = ctx.app().await?;
+            let done = assign::assign(&app, ctx.clock(), message, &reference, CLI).await?;
             println!(
                 "message {message} filed under {} as {}",
-                request.reference, m.kind
+                done.reference, done.kind
             );
             Ok(())
         }
         InboxCommand::Poll { json } => {
             super::run::init_logging("text");
-            let db = ctx.db().await?;
-            let report = crate::mail::imap::poll_once(&db, &ctx.settings, ctx.clock()).await?;
+            let app = ctx.app().await?;
+            let report = poll::poll(&app, ctx.clock()).await?;
             if json {
                 return output::json(&report);
             }

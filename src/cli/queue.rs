@@ -1,6 +1,7 @@
 use super::{output, parse_var, Ctx};
 use crate::domain::TwinningStatus;
-use crate::queue::{QueuedLetter, Queuer};
+use crate::services::queue::{self, QueueCampaign, QueueOne, QueuedLetter};
+use crate::services::CLI;
 use clap::Args;
 use std::collections::BTreeMap;
 
@@ -44,43 +45,42 @@ pub struct QueueArgs {
 
 pub async fn run(ctx: &Ctx, args: QueueArgs) -> anyhow::Result<()> {
     let app = ctx.app().await?;
-    let queuer = Queuer {
-        settings: &app.settings,
-        letters: &app.letters,
-        now: ctx.now,
-        actor: "cli",
-    };
     let vars: BTreeMap<String, String> = args.vars.into_iter().collect();
-    if let Some(slug) = &args.authority {
-        let q = queuer
-            .queue_one(
-                &app.db,
-                &args.template,
-                slug,
-                args.twinning,
-                &vars,
-                args.dry_run,
-                args.again,
-            )
-            .await?;
+    if let Some(slug) = args.authority {
+        let q = queue::one(
+            &app,
+            ctx.clock(),
+            QueueOne {
+                template: args.template,
+                authority: slug,
+                twinning: args.twinning,
+                vars,
+                dry_run: args.dry_run,
+                again: args.again,
+                actor: CLI.into(),
+            },
+        )
+        .await?;
         if args.json {
             return output::json(&q);
         }
         print_letter(&q, args.dry_run);
         return Ok(());
     }
-    let campaign = args.campaign.as_deref().unwrap_or_default();
-    let out = queuer
-        .queue_campaign(
-            &app.db,
-            campaign,
-            &args.template,
-            args.status,
-            args.tag.as_deref(),
-            &vars,
-            args.dry_run,
-        )
-        .await?;
+    let out = queue::campaign(
+        &app,
+        ctx.clock(),
+        QueueCampaign {
+            campaign: args.campaign.unwrap_or_default(),
+            template: args.template,
+            status: args.status,
+            tag: args.tag,
+            vars,
+            dry_run: args.dry_run,
+            actor: CLI.into(),
+        },
+    )
+    .await?;
     if args.json {
         return output::json(&out);
     }

@@ -1,7 +1,8 @@
 use super::{output, Ctx};
 use crate::calendar::ClockEventKind;
-use crate::domain::RequestState;
-use crate::store::{clock_events, events, requests};
+use crate::domain::{Direction, RequestState};
+use crate::services::{self, clock::RecordClock, sent_by_hand::SendByHand, CLI};
+use crate::store::requests::RequestFilter;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -53,7 +54,7 @@ fn parse_kind(s: &str) -> Result<ClockEventKind, String> {
 }
 
 pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
+    let app = ctx.app().await?;
     match cmd {
         RequestsCommand::List {
             state,
@@ -61,12 +62,12 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             campaign,
             json,
         } => {
-            let filter = requests::RequestFilter {
+            let filter = RequestFilter {
                 state,
                 authority_slug: authority,
                 campaign,
             };
-            let rows = requests::list(&db, &filter).await?;
+            let rows = services::requests::list(&app, &filter).await?;
             if json {
                 return output::json(&rows);
             }
@@ -75,7 +76,7 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                 .map(|r| {
                     vec![
                         r.reference.clone(),
-                        r.state.clone(),
+                        r.state.to_string(),
                         r.authority.clone(),
                         output::or_dash(r.partner_city.as_deref()),
                         output::or_dash(r.campaign.as_deref()),
@@ -99,44 +100,11 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         RequestsCommand::Show { reference, json } => {
-            let model = requests::get_by_reference(&db, &reference).await?;
-            let body = model.body.clone();
-            let deadlines = crate::deadlines::stored(&model);
-            let id = model.id;
-            let row = requests::rows_for(&db, vec![model]).await?.remove(0);
-            let timeline = events::timeline(&db, id).await?;
-            let clock = clock_events::rows(&db, id).await?;
-            let mail = crate::store::messages::for_request(&db, id).await?;
+            let d = services::requests::show(&app, &reference).await?;
             if json {
-                let mut v = serde_json::to_value(&row)?;
-                v["messages"] = serde_json::to_value(
-                    mail.iter()
-                        .map(|m| {
-                            serde_json::json!({"id": m.id, "direction": m.direction, "kind": m.kind, "state": m.state,
-                                "from": m.from_addr, "to": m.to_addr, "subject": m.subject, "message_id": m.message_id,
-                                "sent_at": m.sent_at, "received_at": m.received_at,
-                                "parse_warnings": crate::store::inbound::warnings(m)})
-                        })
-                        .collect::<Vec<_>>(),
-                )?;
-                v["body"] = body.into();
-                v["deadlines"] = serde_json::to_value(deadlines.as_ref())?;
-                v["clock"] = serde_json::to_value(
-                    clock
-                        .iter()
-                        .map(
-                            |c| serde_json::json!({"kind": c.kind, "date": c.date, "note": c.note}),
-                        )
-                        .collect::<Vec<_>>(),
-                )?;
-                v["timeline"] = serde_json::to_value(
-                    timeline
-                        .iter()
-                        .map(|e| serde_json::json!({"at": e.at, "kind": e.kind, "detail": e.detail, "actor": e.actor}))
-                        .collect::<Vec<_>>(),
-                )?;
-                return output::json(&v);
+                return output::json(&d);
             }
+            let row = &d.row;
             println!("{}  [{}]  {}", row.reference, row.state, row.regime);
             println!("authority: {} ({})", row.authority_name, row.authority);
             if let Some(c) = &row.partner_city {
@@ -153,10 +121,10 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             println!("\nTo: {}", output::or_dash(row.to_address.as_deref()));
             println!("Reply-To: {}", row.reply_to);
             println!("Subject: {}\n", row.subject);
-            print!("{body}");
-            if !clock.is_empty() {
+            print!("{}", d.body);
+            if !d.clock.is_empty() {
                 println!("\nstatutory clock:");
-                for c in &clock {
+                for c in &d.clock {
                     println!(
                         "  {}  {}{}",
                         c.date,
@@ -168,22 +136,22 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                     );
                 }
             }
-            if let Some(d) = &deadlines {
+            if let Some(dl) = &d.deadlines {
                 println!("\ndeadlines:");
-                for (what, date) in crate::deadlines::fields(d) {
+                for (what, date) in dl.named() {
                     if let Some(date) = date {
                         println!("  {what:<30} {date} {}", date.format("%a"));
                     }
                 }
-                if d.clock_paused {
+                if dl.clock_paused {
                     println!("  the clock is paused (fees notice unpaid or clarification awaited)");
                 }
             }
-            if !mail.is_empty() {
+            if !d.messages.is_empty() {
                 println!("\nmail:");
-                for m in &mail {
+                for m in &d.messages {
                     let when = m.sent_at.or(m.received_at).unwrap_or(m.created_at);
-                    let arrow = if m.direction == "inbound" {
+                    let arrow = if m.direction == Direction::Inbound {
                         "in "
                     } else {
                         "out"
@@ -196,13 +164,13 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                         m.state,
                         m.subject
                     );
-                    for w in crate::store::inbound::warnings(m) {
+                    for w in &m.parse_warnings {
                         println!("        warning: {w}");
                     }
                 }
             }
             println!("\ntimeline:");
-            for e in &timeline {
+            for e in &d.timeline {
                 println!(
                     "  {}  {:<18} {}  ({})",
                     e.at.format("%Y-%m-%d %H:%M"),
@@ -217,39 +185,44 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             reference,
             on,
             note,
-        } => sent_by_hand(ctx, &db, &reference, on, note.as_deref()).await,
+        } => {
+            let done = services::sent_by_hand::record(
+                &app,
+                ctx.clock(),
+                SendByHand {
+                    reference,
+                    on,
+                    note,
+                    actor: CLI.into(),
+                },
+            )
+            .await?;
+            print_sent_by_hand(&done);
+            Ok(())
+        }
         RequestsCommand::Clock {
             reference,
             kind,
             date,
             note,
         } => {
-            let model = requests::get_by_reference(&db, &reference).await?;
-            // A receipt for a letter foi has not sent means it went out some other way.
-            if kind == ClockEventKind::Received
-                && matches!(
-                    RequestState::parse(&model.state),
-                    Ok(RequestState::Queued | RequestState::Draft | RequestState::DeliveryFailed)
-                )
-            {
-                return sent_by_hand(ctx, &db, &reference, date, note.as_deref()).await;
-            }
-            let cal = crate::deadlines::working_calendar(&db).await?;
-            let txn = sea_orm::TransactionTrait::begin(&db).await?;
-            let recorded = crate::deadlines::add_clock_event(
-                &txn,
-                &cal,
-                &ctx.settings.deadlines.clock(),
-                &model,
-                kind,
-                date,
-                "cli",
-                note.as_deref(),
-                ctx.now,
+            let recorded = services::clock::record(
+                &app,
+                ctx.clock(),
+                RecordClock {
+                    reference,
+                    kind,
+                    date,
+                    note,
+                    actor: CLI.into(),
+                },
             )
             .await?;
-            txn.commit().await?;
-            println!("{}: {kind} on {date} recorded", model.reference);
+            if let Some(done) = &recorded.sent_by_hand {
+                print_sent_by_hand(done);
+                return Ok(());
+            }
+            println!("{}: {kind} on {date} recorded", recorded.reference);
             if let Some(state) = recorded.state {
                 println!("  now {state}");
             }
@@ -265,28 +238,7 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
     }
 }
 
-async fn sent_by_hand(
-    ctx: &Ctx,
-    db: &sea_orm::DatabaseConnection,
-    reference: &str,
-    on: chrono::NaiveDate,
-    note: Option<&str>,
-) -> anyhow::Result<()> {
-    let model = requests::get_by_reference(db, reference).await?;
-    let cal = crate::deadlines::working_calendar(db).await?;
-    let txn = sea_orm::TransactionTrait::begin(db).await?;
-    let done = crate::sending::record_sent_by_hand(
-        &txn,
-        &cal,
-        &ctx.settings.deadlines.clock(),
-        &model,
-        on,
-        note,
-        "cli",
-        ctx.clock(),
-    )
-    .await?;
-    txn.commit().await?;
+fn print_sent_by_hand(done: &services::sent_by_hand::SentByHand) {
     println!(
         "{}: sent on {} (recorded by hand; {} outbox letter(s) will not be sent again)",
         done.reference, done.on, done.letters
@@ -294,5 +246,4 @@ async fn sent_by_hand(
     if let Some(due) = done.response_due {
         println!("  response due {due}");
     }
-    Ok(())
 }

@@ -1,10 +1,6 @@
 use super::Ctx;
-use crate::daemon::{build_digest, run_job, Job, JobContext};
-use crate::mail::MailTransport;
-use crate::store::entities::message;
-use crate::store::{events, requests};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use crate::daemon;
+use crate::services::{approve::approve as approve_draft, digest as digest_service, CLI};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -12,8 +8,8 @@ use std::sync::Arc;
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// Run one job now and exit: dispatch, poll, sweep or digest.
-    #[arg(long, value_parser = |s: &str| s.parse::<Job>())]
-    once: Option<Job>,
+    #[arg(long, value_parser = |s: &str| daemon::find(s).map(|j| j.name().to_string()))]
+    once: Option<String>,
     /// Log lines as text or JSON.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
@@ -27,19 +23,6 @@ pub struct DigestArgs {
     /// With --preview: the HTML version.
     #[arg(long)]
     html: bool,
-}
-
-async fn job_context(ctx: &Ctx) -> anyhow::Result<JobContext> {
-    let app = ctx.app().await?;
-    let transport = MailTransport::from_settings(&app.settings)?;
-    Ok(JobContext {
-        settings: app.settings,
-        db: app.db,
-        letters: app.letters,
-        transport,
-        worker: format!("run:{}", std::process::id()),
-        stopping: Arc::new(AtomicBool::new(false)),
-    })
 }
 
 /// Log lines to stderr, filtered by RUST_LOG. Every command that talks to a mail server calls
@@ -63,23 +46,28 @@ pub(super) fn init_logging(format: &str) {
 
 pub async fn run(ctx: &Ctx, args: RunArgs) -> anyhow::Result<()> {
     init_logging(&args.log_format);
-    let jobs = job_context(ctx).await?;
+    let app = ctx.app().await?;
+    // Fail fast: a transport that cannot be built (SMTP under the placeholder requester,
+    // say) and a job's missing template stop the daemon before it does anything.
+    let transport = app.transport()?.describe();
+    daemon::check(&app).map_err(anyhow::Error::msg)?;
     if ctx.settings.requester_is_placeholder() {
         tracing::warn!("the requester is still the placeholder in config/default.toml: set [requester] before sending anything real");
     }
-    tracing::info!(database = %crate::app::redact(&ctx.settings.database.url), mail = %jobs.transport.describe(), "started");
-    if let Some(job) = args.once {
-        let summary = run_job(&jobs, job, ctx.clock()).await?;
-        println!("{job}: {summary}");
+    tracing::info!(database = %crate::app::redact(&ctx.settings.database.url), mail = %transport, "started");
+    if let Some(name) = args.once {
+        let job = daemon::find(&name).map_err(anyhow::Error::msg)?;
+        let summary =
+            daemon::run_once(&app, job.as_ref(), ctx.clock(), &AtomicBool::new(false)).await?;
+        println!("{name}: {summary}");
         return Ok(());
     }
     let (tx, rx) = tokio::sync::watch::channel(false);
-    let jobs = Arc::new(jobs);
     tokio::spawn(async move {
         wait_for_signal().await;
         let _ = tx.send(true);
     });
-    crate::daemon::run(jobs, rx).await
+    daemon::run(Arc::new(app), rx).await
 }
 
 async fn wait_for_signal() {
@@ -105,18 +93,12 @@ async fn wait_for_signal() {
 }
 
 pub async fn digest(ctx: &Ctx, args: DigestArgs) -> anyhow::Result<()> {
-    let jobs = job_context(ctx).await?;
+    let app = ctx.app().await?;
     if !args.preview {
-        println!("{}", run_job(&jobs, Job::Digest, ctx.clock()).await?);
+        println!("{}", digest_service::send(&app, ctx.clock()).await?);
         return Ok(());
     }
-    let d = build_digest(&jobs, &jobs.db, ctx.clock()).await?;
-    let name = if args.html {
-        "weekly-digest.html"
-    } else {
-        "weekly-digest"
-    };
-    let r = jobs.letters.render(name, &d.context)?;
+    let r = digest_service::preview(&app, ctx.clock(), args.html).await?;
     println!("Subject: {}\n", r.subject);
     print!("{}", r.body);
     Ok(())
@@ -129,53 +111,11 @@ pub struct ApproveArgs {
 }
 
 pub async fn approve(ctx: &Ctx, args: ApproveArgs) -> anyhow::Result<()> {
-    let jobs = job_context(ctx).await?;
-    let r = requests::get_by_reference(&jobs.db, &args.reference).await?;
-    let drafts = message::Entity::find()
-        .filter(message::Column::RequestId.eq(r.id))
-        .filter(message::Column::State.eq("draft"))
-        .filter(message::Column::Kind.eq("internal_review"))
-        .all(&jobs.db)
-        .await?;
-    if drafts.is_empty() {
-        anyhow::bail!(
-            "{} has no drafted internal review to approve (complaint drafts go through the regulator's web form: see `foi requests show {}`)",
-            r.reference,
-            r.reference
-        );
-    }
-    let cal = crate::deadlines::working_calendar(&jobs.db).await?;
-    let now = ctx.clock();
-    let txn = jobs.db.begin().await?;
-    message::Entity::update_many()
-        .col_expr(message::Column::State, Expr::value("queued"))
-        .filter(message::Column::Id.is_in(drafts.iter().map(|m| m.id)))
-        .exec(&txn)
-        .await?;
-    crate::daemon::start_internal_review(
-        &txn,
-        &cal,
-        &jobs,
-        &r,
-        crate::queue::london_date(now),
-        "cli",
-        now,
-    )
-    .await?;
-    events::record(
-        &txn,
-        r.id,
-        now,
-        "internal_review_approved",
-        "internal review request approved by staff and queued",
-        "cli",
-        None,
-    )
-    .await?;
-    txn.commit().await?;
+    let app = ctx.app().await?;
+    let done = approve_draft(&app, ctx.clock(), &args.reference, CLI).await?;
     println!(
         "{}: internal review request queued; `foi send` (or the daemon) sends it",
-        r.reference
+        done.reference
     );
     Ok(())
 }

@@ -7,8 +7,8 @@ pub struct SeedArgs {
 }
 
 pub async fn run(ctx: &Ctx, args: SeedArgs) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
-    let s = crate::seed::run(&db).await?;
+    let app = ctx.app().await?;
+    let s = crate::services::seed::run(&app).await?;
     if args.json {
         return output::json(&s);
     }

@@ -1,8 +1,10 @@
 use super::{output, Ctx};
-use crate::mail::{DispatchOutcome, MailTransport, Outbox};
+use crate::domain::MessageState;
+use crate::services::dispatch::{self, DispatchOutcome};
+use crate::services::{retry, CLI};
 use crate::store::{messages, requests};
 use clap::Subcommand;
-use sea_orm::TransactionTrait;
+use std::sync::atomic::AtomicBool;
 
 /// `foi send`: dispatch what is due in the outbox, then exit.
 #[derive(Debug, clap::Args)]
@@ -27,47 +29,54 @@ pub enum OutboxCommand {
     /// Put a request's failed, uncertain, waiting or written messages back in the queue, on
     /// purpose, for a fresh series of attempts to the council's current FOI address. They are
     /// sent again with the same Message-ID, so the council's system can spot a duplicate.
-    Retry { reference: String },
+    #[command(group = clap::ArgGroup::new("which").required(true).args(["reference", "all"]))]
+    Retry {
+        /// The request whose letters to put back.
+        reference: Option<String>,
+        /// Every request with failed, uncertain, waiting or written letters.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+fn parse_state(s: &str) -> Result<MessageState, String> {
+    MessageState::OUTBOX
+        .iter()
+        .copied()
+        .find(|st| st.as_str() == s.trim())
+        .ok_or_else(|| {
+            let names: Vec<&str> = MessageState::OUTBOX.iter().map(|s| s.as_str()).collect();
+            format!("'{s}' is not an outbox state ({})", names.join(", "))
+        })
 }
 
 pub async fn send(ctx: &Ctx, args: SendArgs) -> anyhow::Result<()> {
     super::run::init_logging("text");
-    let db = ctx.db().await?;
-    let transport = MailTransport::from_settings(&ctx.settings)?;
-    let worker = format!("send:{}:{}", hostname(), std::process::id());
-    let outbox = Outbox::new(db, transport, ctx.settings.clone(), worker).await?;
-    let mut results = Vec::new();
-    for m in outbox.recover(ctx.clock()).await? {
-        results.push(serde_json::json!({"outcome": "uncertain", "message": m.id, "to": m.to_addr}));
-        if !args.json {
-            println!("uncertain: message {} to {} (its sender stopped mid-send; see `foi outbox list --state uncertain`)", m.id, m.to_addr);
-        }
-    }
-    let mut sent = 0;
-    loop {
-        if args.limit.is_some_and(|l| sent >= l) {
-            break;
-        }
-        let outcome = outbox.try_execute_task(ctx.clock()).await?;
-        let stop = matches!(
-            outcome,
-            DispatchOutcome::Idle
-                | DispatchOutcome::Throttled { .. }
-                | DispatchOutcome::Closed { .. }
-        );
-        if !matches!(outcome, DispatchOutcome::Idle) {
-            sent += 1;
-        }
-        if !args.json {
-            print_outcome(&outcome);
-        }
-        results.push(serde_json::to_value(&outcome)?);
-        if stop {
-            break;
-        }
-    }
+    let app = ctx.app().await?;
+    let drained = dispatch::drain(&app, ctx.clock(), args.limit, &AtomicBool::new(false)).await?;
     if args.json {
+        let mut results: Vec<serde_json::Value> = drained
+            .uncertain
+            .iter()
+            .map(|m| serde_json::json!({"outcome": "uncertain", "message": m.id, "to": m.to_addr}))
+            .collect();
+        for o in &drained.outcomes {
+            results.push(serde_json::to_value(o)?);
+        }
         return output::json(&results);
+    }
+    for m in &drained.uncertain {
+        println!("uncertain: message {} to {} (its sender stopped mid-send; see `foi outbox list --state uncertain`)", m.id, m.to_addr);
+    }
+    for o in &drained.outcomes {
+        print_outcome(o);
+    }
+    if !matches!(
+        drained.outcomes.last(),
+        Some(DispatchOutcome::Throttled { .. } | DispatchOutcome::Closed { .. })
+    ) && args.limit.is_none_or(|l| drained.outcomes.len() < l)
+    {
+        print_outcome(&DispatchOutcome::Idle);
     }
     Ok(())
 }
@@ -120,20 +129,20 @@ fn print_outcome(o: &DispatchOutcome) {
     }
 }
 
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "host".into())
-}
-
 pub async fn outbox(ctx: &Ctx, cmd: OutboxCommand) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
+    let app = ctx.app().await?;
+    let db = &app.db;
     match cmd {
         OutboxCommand::List { state, json } => {
-            let list = messages::list_outbound(&db, state.as_deref()).await?;
+            let state = state
+                .as_deref()
+                .map(parse_state)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            let list = messages::list_outbound(db, state).await?;
             let ids: Vec<i32> = list.iter().filter_map(|m| m.request_id).collect();
             let refs: std::collections::HashMap<i32, String> =
-                requests::references_by_id(&db, &ids).await?;
+                requests::references_by_id(db, &ids).await?;
             if json {
                 let v: Vec<_> = list
                     .iter()
@@ -156,8 +165,8 @@ pub async fn outbox(ctx: &Ctx, cmd: OutboxCommand) -> anyhow::Result<()> {
                         m.request_id
                             .and_then(|i| refs.get(&i).cloned())
                             .unwrap_or_else(|| "-".into()),
-                        m.kind.clone(),
-                        m.state.clone(),
+                        m.kind.to_string(),
+                        m.state.to_string(),
                         m.to_addr.clone(),
                         m.attempts.to_string(),
                         output::or_dash(m.last_error.as_deref().or(m.server_reply.as_deref())),
@@ -178,34 +187,39 @@ pub async fn outbox(ctx: &Ctx, cmd: OutboxCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        OutboxCommand::Retry { reference } => {
-            let r = requests::get_by_reference(&db, &reference).await?;
-            let cal = crate::deadlines::working_calendar(&db).await?;
-            let letters = crate::letters::LetterRegistry::load(&ctx.settings.paths.templates_dir)?;
-            let txn = db.begin().await?;
-            let done =
-                crate::sending::retry(&txn, &cal, &ctx.settings, &letters, &r, "cli", ctx.clock())
-                    .await?;
-            txn.commit().await?;
-            println!(
-                "{}: {} message(s) queued again for a fresh series of attempts; `foi send` sends them",
-                done.reference, done.messages
-            );
-            if done.rewritten {
-                println!(
-                    "  the letter was written again as {} (it had the placeholder requester)",
-                    ctx.settings.requester.name
-                );
+        OutboxCommand::Retry { reference, all } => {
+            let list = match reference {
+                Some(r) if !all => vec![retry::retry(&app, ctx.clock(), &r, CLI).await?],
+                _ => retry::retry_all(&app, ctx.clock(), CLI).await?,
+            };
+            if list.is_empty() {
+                println!("nothing to retry");
             }
-            if let Some((old, new)) = &done.readdressed {
-                println!("  now addressed to {new} (was {old})");
-            }
-            if let Some(first) = done.clock_withdrawn {
-                println!(
-                    "  the letter of {first} never arrived: the statutory clock starts when the resend is accepted"
-                );
+            for done in list {
+                print_retried(&app, &done);
             }
             Ok(())
         }
+    }
+}
+
+fn print_retried(app: &crate::app::AppContext, done: &retry::Retried) {
+    println!(
+        "{}: {} message(s) queued again for a fresh series of attempts; `foi send` sends them",
+        done.reference, done.messages
+    );
+    if done.rewritten {
+        println!(
+            "  the letter was written again as {} (it had the placeholder requester)",
+            app.settings.requester.name
+        );
+    }
+    if let Some((old, new)) = &done.readdressed {
+        println!("  now addressed to {new} (was {old})");
+    }
+    if let Some(first) = done.clock_withdrawn {
+        println!(
+                    "  the letter of {first} never arrived: the statutory clock starts when the resend is accepted"
+                );
     }
 }

@@ -1,8 +1,4 @@
 use super::{output, parse_var, Ctx};
-use crate::letters::LetterRegistry;
-use crate::queue::Queuer;
-use crate::store::{authorities, requests};
-use chrono::Datelike;
 use clap::Subcommand;
 use std::collections::BTreeMap;
 
@@ -29,7 +25,7 @@ pub enum TemplatesCommand {
 pub async fn run(ctx: &Ctx, cmd: TemplatesCommand) -> anyhow::Result<()> {
     match cmd {
         TemplatesCommand::List { json } => {
-            let letters = LetterRegistry::load(&ctx.settings.paths.templates_dir)?;
+            let letters = crate::app::load_letters(&ctx.settings)?;
             let list: Vec<_> = letters.templates().collect();
             if json {
                 return output::json(&list);
@@ -56,21 +52,20 @@ pub async fn run(ctx: &Ctx, cmd: TemplatesCommand) -> anyhow::Result<()> {
         } => {
             let app = ctx.app().await?;
             let vars: BTreeMap<String, String> = vars.into_iter().collect();
-            let a = authorities::get_by_slug(&app.db, &authority).await?;
-            let queuer = Queuer {
-                settings: &app.settings,
-                letters: &app.letters,
-                now: ctx.now,
-                actor: "cli",
-            };
-            let t = queuer.twinning_for(&app.db, &name, &a, twinning).await?;
-            let reference = requests::next_reference(&app.db, ctx.now.year()).await?;
-            let (r, reply_to) = queuer.render(&name, &a, t.as_ref(), &reference, &vars)?;
-            println!("To: {}", output::or_dash(a.foi_email.as_deref()));
-            println!("Reply-To: {reply_to}");
-            println!("Subject: {}", r.subject);
+            let p = crate::services::queue::preview(
+                &app,
+                ctx.clock(),
+                &name,
+                &authority,
+                twinning,
+                &vars,
+            )
+            .await?;
+            println!("To: {}", output::or_dash(p.to.as_deref()));
+            println!("Reply-To: {}", p.reply_to);
+            println!("Subject: {}", p.subject);
             println!();
-            print!("{}", r.body);
+            print!("{}", p.body);
             Ok(())
         }
     }

@@ -1,6 +1,5 @@
 use super::{output, Ctx};
 use crate::domain::TwinningStatus;
-use crate::import::parse_twinnings;
 use crate::store::twinnings;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -38,13 +37,13 @@ pub async fn run(ctx: &Ctx, cmd: TwinningsCommand) -> anyhow::Result<()> {
         TwinningsCommand::Import { file } => {
             let text = super::read_import_file(&file)?;
             let name = file.display().to_string();
-            let rows = parse_twinnings(&name, &text)?;
-            let db = ctx.db().await?;
-            let s = twinnings::import_rows(&db, &name, &rows).await?;
+            let app = ctx.app().await?;
+            let done = crate::services::imports::twinnings(&app, &name, &text).await?;
+            let s = &done.summary;
             println!(
                 "{}: {} rows read; {} authorities created; {} links created, {} updated, {} unchanged",
                 file.display(),
-                rows.len(),
+                done.rows,
                 s.authorities_created,
                 s.links_created,
                 s.links_updated,

@@ -1,87 +1,66 @@
-//! The daemon: four jobs (dispatch, poll, sweep, digest) on cron schedules in Europe/London
-//! time. Each job's step can also be run once (`foi run --once JOB`), with the clock set by
-//! `--now`, which is how tests walk a request through weeks in milliseconds.
+//! The daemon: the registered jobs (dispatch, poll, sweep, digest) on cron schedules in
+//! Europe/London time. Each job can also be run once (`foi run --once JOB`), with the clock
+//! set by `--now`, which is how tests walk a request through weeks in milliseconds.
 
-mod digest;
-mod jobs;
+pub mod jobs;
 mod scheduler;
-mod sweep;
 
-pub use digest::{build_digest, DigestContext};
-pub use jobs::{run_job, Job, JobContext};
-pub use scheduler::run;
-pub use sweep::{start_internal_review, sweep, SweepReport};
+pub use jobs::{find, registry, Job};
+pub use scheduler::{run, stop_grace};
 
+use crate::app::AppContext;
+use crate::services::ServiceError;
+use crate::settings::Settings;
+use crate::store::job_runs;
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::London;
-use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
 
-/// A cron expression from the settings: "" is off. The cron crate wants 6 or 7 fields
-/// (seconds first) and numbers weekdays from Sunday = 1, so names are the safe choice.
-pub fn parse_schedule(s: &str) -> Result<Option<cron::Schedule>, String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    let fields = s.split_whitespace().count();
-    if !(6..=7).contains(&fields) {
-        return Err(format!(
-            "'{s}' has {fields} fields; use 6 or 7 fields with seconds first, e.g. \"0 0 7 * * *\" for 07:00 daily"
-        ));
-    }
-    cron::Schedule::from_str(s)
-        .map(Some)
-        .map_err(|e| format!("'{s}' is not a cron expression: {e}"))
+pub use crate::domain::schedule::{last_tick, next_after, parse_schedule};
+
+/// A job's cron expression: `[schedule]` NAME, or the job's own default.
+pub fn schedule_of<'a>(settings: &'a Settings, job: &dyn Job) -> &'a str {
+    settings
+        .schedule
+        .get(job.name())
+        .map(String::as_str)
+        .unwrap_or(job.default_schedule())
 }
 
-/// The first time the schedule fires strictly after `now`, reading it in London time.
-pub fn next_after(schedule: &cron::Schedule, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    schedule
-        .after(&now.with_timezone(&London))
-        .next()
-        .map(|t| t.with_timezone(&Utc))
+/// What the daemon checks before it starts: every `[schedule]` key names a job, and every
+/// template a job writes with is there (named, with the file, when one is missing).
+pub fn check(app: &AppContext) -> Result<(), String> {
+    let jobs = registry();
+    for key in app.settings.schedule.keys() {
+        if !jobs.iter().any(|j| j.name() == key) {
+            let names: Vec<&str> = jobs.iter().map(|j| j.name()).collect();
+            return Err(format!(
+                "configuration key schedule.{key}: there is no job called {key} ({})",
+                names.join(", ")
+            ));
+        }
+    }
+    for job in &jobs {
+        for t in job.templates() {
+            app.letters.get(t).map_err(|e| {
+                format!(
+                    "the {} job writes with the template {t}, which cannot be used: {e}",
+                    job.name()
+                )
+            })?;
+        }
+    }
+    Ok(())
 }
 
-/// The last time the schedule fired at or before `now` (within the past 35 days).
-pub fn last_tick(schedule: &cron::Schedule, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let start = (now - chrono::Duration::days(35)).with_timezone(&London);
-    schedule
-        .after(&start)
-        .map(|t| t.with_timezone(&Utc))
-        .take_while(|t| *t <= now)
-        .last()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn schedules_read_in_london_time() {
-        let s = parse_schedule("0 0 8 * * Mon").unwrap().unwrap();
-        // Monday 2 March 2026 is GMT; Monday 6 July 2026 is BST (08:00 London = 07:00 UTC).
-        let now = Utc.with_ymd_and_hms(2026, 2, 28, 12, 0, 0).unwrap();
-        assert_eq!(
-            next_after(&s, now),
-            Some(Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap())
-        );
-        let now = Utc.with_ymd_and_hms(2026, 7, 4, 12, 0, 0).unwrap();
-        assert_eq!(
-            next_after(&s, now),
-            Some(Utc.with_ymd_and_hms(2026, 7, 6, 7, 0, 0).unwrap())
-        );
-        assert_eq!(
-            last_tick(&s, now),
-            Some(Utc.with_ymd_and_hms(2026, 6, 29, 7, 0, 0).unwrap())
-        );
-    }
-
-    #[test]
-    fn five_field_crontab_lines_are_refused_with_advice() {
-        let err = parse_schedule("0 7 * * *").unwrap_err();
-        assert!(err.contains("6 or 7 fields"), "{err}");
-        assert!(parse_schedule("").unwrap().is_none());
-        assert!(parse_schedule("0 0 7 * * Funday").is_err());
-    }
+/// Runs one job now and records that it ran; the line it returns goes to the log.
+pub async fn run_once(
+    app: &AppContext,
+    job: &dyn Job,
+    now: DateTime<Utc>,
+    stopping: &AtomicBool,
+) -> Result<String, ServiceError> {
+    let span = tracing::info_span!("job", job = job.name());
+    let summary = tracing::Instrument::instrument(job.run(app, now, stopping), span).await?;
+    job_runs::record_run(&app.db, job.name(), now).await?;
+    Ok(summary)
 }

@@ -2,46 +2,51 @@
 //! polling). A failing job logs why and runs again at its next time; the others carry on.
 //! A sweep or digest missed while the daemon was down runs once at start-up.
 
-use super::jobs::{run_job, Job, JobContext};
-use super::{last_tick, next_after, parse_schedule};
-use crate::store::daemon_state;
+use super::{last_tick, next_after, parse_schedule, registry, run_once, schedule_of, Job};
+use crate::app::AppContext;
+use crate::store::job_runs;
 use chrono::Utc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-pub async fn run(ctx: Arc<JobContext>, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+pub async fn run(app: Arc<AppContext>, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    super::check(&app).map_err(anyhow::Error::msg)?;
+    let stopping = Arc::new(AtomicBool::new(false));
     let now = Utc::now();
     let mut tasks = Vec::new();
-    for job in Job::ALL {
+    for job in registry() {
+        let job: Arc<dyn Job> = Arc::from(job);
+        let name = job.name();
         let Some(schedule) =
-            parse_schedule(ctx.settings.schedule.get(job.as_str())).map_err(anyhow::Error::msg)?
+            parse_schedule(schedule_of(&app.settings, job.as_ref())).map_err(anyhow::Error::msg)?
         else {
-            tracing::info!(job = %job, "disabled (no schedule)");
+            tracing::info!(job = name, "disabled (no schedule)");
             continue;
         };
-        if job == Job::Poll && !ctx.settings.inbox.enabled() {
-            tracing::info!(job = %job, "disabled: no [inbox] host configured");
+        if let Some(why) = job.unavailable(&app.settings) {
+            tracing::info!(job = name, "disabled: {why}");
             continue;
         }
         if job.catches_up() {
             match (
-                daemon_state::last_run(&ctx.db, job.as_str()).await?,
+                job_runs::last_run(&app.db, name).await?,
                 last_tick(&schedule, now),
             ) {
                 (Some(last), Some(tick)) if last < tick => {
-                    tracing::info!(job = %job, missed = %tick, "catching up a run missed while the daemon was down");
-                    log_result(job, run_job(&ctx, job, now).await);
+                    tracing::info!(job = name, missed = %tick, "catching up a run missed while the daemon was down");
+                    log_result(name, run_once(&app, job.as_ref(), now, &stopping).await);
                 }
-                (None, _) => daemon_state::record_run(&ctx.db, job.as_str(), now).await?,
+                (None, _) => job_runs::record_run(&app.db, name, now).await?,
                 _ => {}
             }
         }
         if let Some(next) = next_after(&schedule, now) {
-            tracing::info!(job = %job, next = %next, schedule = %ctx.settings.schedule.get(job.as_str()), "scheduled");
+            tracing::info!(job = name, next = %next, schedule = %schedule_of(&app.settings, job.as_ref()), "scheduled");
         }
-        let ctx = ctx.clone();
+        let app = app.clone();
+        let stopping = stopping.clone();
         let mut stop = shutdown.clone();
         tasks.push(tokio::spawn(async move {
             // The sleep runs on the monotonic clock and the schedule on the wall clock: never
@@ -58,17 +63,17 @@ pub async fn run(ctx: Arc<JobContext>, mut shutdown: watch::Receiver<bool>) -> a
                     _ = tokio::time::sleep(wait) => {}
                     _ = stop.changed() => break,
                 }
-                if ctx.stopping.load(Ordering::SeqCst) {
+                if stopping.load(Ordering::SeqCst) {
                     break;
                 }
-                log_result(job, run_job(&ctx, job, Utc::now()).await);
+                log_result(name, run_once(&app, job.as_ref(), Utc::now(), &stopping).await);
             }
         }));
     }
     tracing::info!("foi is running; SIGINT or SIGTERM stops it");
     let _ = shutdown.changed().await;
-    ctx.stopping.store(true, Ordering::SeqCst);
-    let grace = stop_grace(&ctx.settings);
+    stopping.store(true, Ordering::SeqCst);
+    let grace = stop_grace(&app.settings);
     tracing::info!(
         grace_secs = grace.as_secs(),
         "stopping: finishing the work in flight"
@@ -93,11 +98,11 @@ pub fn stop_grace(settings: &crate::settings::Settings) -> Duration {
     Duration::from_secs(steps.min(settings.mail.outbox.lease_secs) + 5)
 }
 
-fn log_result(job: Job, r: anyhow::Result<String>) {
+fn log_result(job: &str, r: Result<String, crate::services::ServiceError>) {
     match r {
-        Ok(summary) => tracing::info!(job = %job, "{summary}"),
+        Ok(summary) => tracing::info!(job, "{summary}"),
         Err(e) => {
-            tracing::error!(job = %job, error = %format!("{e:#}"), "job failed; it runs again at its next time")
+            tracing::error!(job, error = %e, "job failed; it runs again at its next time")
         }
     }
 }

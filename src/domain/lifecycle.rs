@@ -1,28 +1,125 @@
-//! How the statutory clock moves a request between states. Pure: the callers store the result.
+//! The request lifecycle: every way a request changes state, in one place. Pure: callers
+//! store the result and put it on the timeline.
 
-use super::RequestState as S;
+use super::{Outcome, RequestState as S};
 use crate::calendar::{ClockEventKind as K, Deadlines};
 
-/// The state that says "waiting for the council's answer", given the clock in force.
-pub fn waiting_state(d: &Deadlines) -> S {
-    if d.working_days > 20 {
-        S::Extended
-    } else {
-        S::Sent
+/// What happened to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// A mail server accepted the request letter.
+    LetterAccepted,
+    /// The request letter could not be delivered (refused by the server, or bounced).
+    LetterUndelivered,
+    /// Staff put an undelivered request letter back in the outbox.
+    Resend,
+    /// The council acknowledged the request.
+    Acknowledged,
+    /// A reply arrived that reads as the council's answer.
+    ResponseArrived,
+    /// Staff recorded what the answer was.
+    Classified(Outcome),
+    /// A statutory clock event was recorded; `clock` is the clock it results in.
+    Clock(K, ClockView),
+    /// The sweep found the response overdue (`very`: past the very-overdue point).
+    Late { very: bool },
+    /// The sweep found an overdue request's due date moved later, past today.
+    NoLongerLate(ClockView),
+    /// The sweep found a clarification given or a fee paid: the clock runs again.
+    ClockResumed(ClockView),
+    /// The sweep found a fees notice unpaid three months on.
+    FeeUnpaid,
+}
+
+/// What the clock says, as far as the state is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockView {
+    /// The council waits for the requester (a clarification or a fee).
+    pub stopped: bool,
+    /// An extension is in force (40 working days).
+    pub extended: bool,
+}
+
+impl ClockView {
+    pub fn of(d: &Deadlines) -> Self {
+        ClockView {
+            stopped: d.stopped(),
+            extended: d.working_days > 20,
+        }
+    }
+
+    /// The state that says "waiting for the council's answer" on this clock.
+    pub fn waiting(self) -> S {
+        if self.extended {
+            S::Extended
+        } else {
+            S::Sent
+        }
     }
 }
 
-/// The state a request moves to when `kind` is recorded on its clock (with `d` the deadlines
-/// that result), or `None` when the event leaves the state as it is.
-pub fn state_after_clock_event(current: S, kind: K, d: &Deadlines) -> Option<S> {
+/// What a trigger does to a request in a given state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    To(S),
+    /// Noted on the timeline, but the state stays (an acknowledgement after the answer, say).
+    Stay,
+}
+
+/// The one table of moves. Anything not listed leaves the state as it is.
+pub fn next(current: S, trigger: Trigger) -> Move {
+    use Trigger as T;
+    // Waiting for the council's answer, the clock running.
     let waiting = matches!(
         current,
         S::Sent | S::Acknowledged | S::Extended | S::Overdue | S::VeryOverdue
     );
-    let next = match kind {
+    let to = match trigger {
+        T::LetterAccepted if matches!(current, S::Draft | S::Queued | S::DeliveryFailed) => {
+            Some(S::Sent)
+        }
+        // After the council has answered, a bounce says nothing about the request.
+        T::LetterUndelivered if current == S::Queued || waiting && current != S::Extended => {
+            Some(S::DeliveryFailed)
+        }
+        T::Resend if current == S::DeliveryFailed => Some(S::Queued),
+        T::Acknowledged
+            if matches!(
+                current,
+                S::Sent | S::Overdue | S::VeryOverdue | S::DeliveryFailed
+            ) =>
+        {
+            Some(S::Acknowledged)
+        }
+        T::ResponseArrived if current != S::Withdrawn => Some(S::ResponseReceived),
+        // Staff know best what the answer was, whatever the request showed.
+        T::Classified(o) => Some(o.state()),
+        T::Clock(kind, clock) => on_clock(current, kind, clock, waiting),
+        T::Late { very } if matches!(current, S::Sent | S::Acknowledged | S::Extended | S::Overdue) => {
+            Some(if very { S::VeryOverdue } else { S::Overdue })
+        }
+        T::NoLongerLate(clock) if matches!(current, S::Overdue | S::VeryOverdue) => {
+            Some(clock.waiting())
+        }
+        T::ClockResumed(clock)
+            if matches!(current, S::ClarificationRequested | S::FeesNotice) && !clock.stopped =>
+        {
+            Some(clock.waiting())
+        }
+        T::FeeUnpaid if current == S::FeesNotice => Some(S::FeeLapsed),
+        _ => None,
+    };
+    match to {
+        Some(s) if s != current => Move::To(s),
+        _ => Move::Stay,
+    }
+}
+
+fn on_clock(current: S, kind: K, clock: ClockView, waiting: bool) -> Option<S> {
+    match kind {
         // The letter went (by hand, through a portal or by post): the clock runs from here.
         K::Received if matches!(current, S::Draft | S::Queued | S::DeliveryFailed) => {
-            Some(waiting_state(d))
+            Some(clock.waiting())
         }
         K::ClarificationRequested if waiting || current == S::ResponseReceived => {
             Some(S::ClarificationRequested)
@@ -34,9 +131,9 @@ pub fn state_after_clock_event(current: S, kind: K, d: &Deadlines) -> Option<S> 
             if matches!(
                 current,
                 S::ClarificationRequested | S::FeesNotice | S::FeeLapsed
-            ) && !d.stopped() =>
+            ) && !clock.stopped =>
         {
-            Some(waiting_state(d))
+            Some(clock.waiting())
         }
         K::PublicInterestExtension | K::EirExtension
             if waiting || current == S::ResponseReceived =>
@@ -49,91 +146,159 @@ pub fn state_after_clock_event(current: S, kind: K, d: &Deadlines) -> Option<S> 
             Some(S::InternalReview)
         }
         _ => None,
-    };
-    next.filter(|n| *n != current)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
+    use S::*;
 
-    fn deadlines(stopped: bool, working_days: u32) -> Deadlines {
-        let d0 = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        let paused = stopped;
-        Deadlines {
-            day_zero: d0,
-            response_due: (!paused).then_some(d0),
-            refusal_notice_due: None,
-            very_overdue_from: None,
-            fee_lapses_on: None,
-            review_request_last_day: None,
-            review_due: None,
-            review_due_max: None,
-            complaint_window_end: None,
-            working_days,
-            clock_paused: paused,
-            started: Some(d0),
-            review_requested: None,
-            awaiting_clarification: stopped.then_some(d0),
-        }
-    }
+    const RUNNING: ClockView = ClockView {
+        stopped: false,
+        extended: false,
+    };
+    const EXTENDED: ClockView = ClockView {
+        stopped: false,
+        extended: true,
+    };
+    const STOPPED: ClockView = ClockView {
+        stopped: true,
+        extended: false,
+    };
 
-    #[test]
-    fn a_running_clock_means_waiting_for_the_council() {
-        let running = deadlines(false, 20);
-        for (from, kind, to) in [
+    /// Every trigger with the states it moves, and where to; every other state stays put.
+    fn table() -> Vec<(Trigger, Vec<(S, S)>)> {
+        use Trigger as T;
+        let from = |states: &[S], to: S| states.iter().map(|s| (*s, to)).collect::<Vec<_>>();
+        let answered_or_waiting = [
+            Sent,
+            Acknowledged,
+            Extended,
+            Overdue,
+            VeryOverdue,
+            ResponseReceived,
+        ];
+        let not_yet_extended: Vec<S> = answered_or_waiting
+            .iter()
+            .copied()
+            .filter(|s| *s != Extended)
+            .collect();
+        let mut t = vec![
+            (T::LetterAccepted, from(&[Draft, Queued, DeliveryFailed], Sent)),
             (
-                S::ClarificationRequested,
-                K::ClarificationReceived,
-                Some(S::Sent),
+                T::LetterUndelivered,
+                from(&[Queued, Sent, Acknowledged, Overdue, VeryOverdue], DeliveryFailed),
             ),
-            (S::FeesNotice, K::FeeReceived, Some(S::Sent)),
-            (S::FeeLapsed, K::FeeReceived, Some(S::Sent)),
-            (S::Queued, K::Received, Some(S::Sent)),
-            (S::DeliveryFailed, K::Received, Some(S::Sent)),
+            (T::Resend, from(&[DeliveryFailed], Queued)),
             (
-                S::Overdue,
-                K::ClarificationRequested,
-                Some(S::ClarificationRequested),
+                T::Acknowledged,
+                from(&[Sent, Overdue, VeryOverdue, DeliveryFailed], Acknowledged),
             ),
-            (S::Acknowledged, K::FeesNoticeGiven, Some(S::FeesNotice)),
-            (S::Sent, K::PublicInterestExtension, Some(S::Extended)),
             (
-                S::Refused,
-                K::InternalReviewRequested,
-                Some(S::InternalReview),
+                T::ResponseArrived,
+                from(
+                    &S::ALL
+                        .iter()
+                        .copied()
+                        .filter(|s| !matches!(s, Withdrawn | ResponseReceived))
+                        .collect::<Vec<_>>(),
+                    ResponseReceived,
+                ),
             ),
-            // Nothing to change: already there, or not a state this event speaks to.
-            (S::Sent, K::Received, None),
-            (S::Refused, K::ClarificationReceived, None),
-            (S::Successful, K::FeesNoticeGiven, None),
-            (S::Withdrawn, K::InternalReviewRequested, None),
+            (
+                T::Late { very: false },
+                from(&[Sent, Acknowledged, Extended], Overdue),
+            ),
+            (
+                T::Late { very: true },
+                from(&[Sent, Acknowledged, Extended, Overdue], VeryOverdue),
+            ),
+            (T::NoLongerLate(RUNNING), from(&[Overdue, VeryOverdue], Sent)),
+            (
+                T::NoLongerLate(EXTENDED),
+                from(&[Overdue, VeryOverdue], Extended),
+            ),
+            (
+                T::ClockResumed(RUNNING),
+                from(&[ClarificationRequested, FeesNotice], Sent),
+            ),
+            (T::ClockResumed(STOPPED), vec![]),
+            (T::FeeUnpaid, from(&[FeesNotice], FeeLapsed)),
+            (
+                T::Clock(K::Received, RUNNING),
+                from(&[Draft, Queued, DeliveryFailed], Sent),
+            ),
+            (
+                T::Clock(K::ClarificationRequested, STOPPED),
+                from(&answered_or_waiting, ClarificationRequested),
+            ),
+            (
+                T::Clock(K::FeesNoticeGiven, STOPPED),
+                from(&answered_or_waiting, FeesNotice),
+            ),
+            (
+                T::Clock(K::ClarificationReceived, RUNNING),
+                from(&[ClarificationRequested, FeesNotice, FeeLapsed], Sent),
+            ),
+            (
+                T::Clock(K::FeeReceived, EXTENDED),
+                from(&[ClarificationRequested, FeesNotice, FeeLapsed], Extended),
+            ),
+            // A second stop still outstanding: the clock has not restarted.
+            (T::Clock(K::ClarificationReceived, STOPPED), vec![]),
+            (
+                T::Clock(K::PublicInterestExtension, EXTENDED),
+                from(&not_yet_extended, Extended),
+            ),
+            (
+                T::Clock(K::EirExtension, EXTENDED),
+                from(&not_yet_extended, Extended),
+            ),
+            (
+                T::Clock(K::InternalReviewRequested, RUNNING),
+                from(
+                    &S::ALL
+                        .iter()
+                        .copied()
+                        .filter(|s| {
+                            !matches!(s, Draft | Queued | Withdrawn | Complaint | InternalReview)
+                        })
+                        .collect::<Vec<_>>(),
+                    InternalReview,
+                ),
+            ),
+            (T::Clock(K::ResponseReceived, RUNNING), vec![]),
+            (T::Clock(K::ReviewOutcomeReceived, RUNNING), vec![]),
+        ];
+        for o in [
+            Outcome::Successful,
+            Outcome::PartiallySuccessful,
+            Outcome::Refused,
+            Outcome::NotHeld,
+            Outcome::ClarificationRequested,
+            Outcome::FeesNotice,
+            Outcome::Extended,
+            Outcome::Withdrawn,
         ] {
-            assert_eq!(
-                state_after_clock_event(from, kind, &running),
-                to,
-                "{from} + {kind}"
-            );
+            let to = o.state();
+            let others: Vec<S> = S::ALL.iter().copied().filter(|s| *s != to).collect();
+            t.push((T::Classified(o), from(&others, to)));
         }
-        // An extended clock waits in `extended`.
-        assert_eq!(
-            state_after_clock_event(S::FeesNotice, K::FeeReceived, &deadlines(false, 40)),
-            Some(S::Extended)
-        );
+        t
     }
 
     #[test]
-    fn a_stopped_clock_leaves_the_request_where_it_is() {
-        // A second clarification still outstanding, say: the clock has not restarted.
-        let paused = deadlines(true, 20);
-        assert_eq!(
-            state_after_clock_event(S::ClarificationRequested, K::ClarificationReceived, &paused),
-            None
-        );
-        assert_eq!(
-            state_after_clock_event(S::FeesNotice, K::FeeReceived, &paused),
-            None
-        );
+    fn every_move_allowed_and_refused() {
+        for (trigger, moves) in table() {
+            for state in S::ALL {
+                let want = moves
+                    .iter()
+                    .find(|(f, _)| *f == state)
+                    .map(|(_, to)| Move::To(*to))
+                    .unwrap_or(Move::Stay);
+                assert_eq!(next(state, trigger), want, "{state} + {trigger:?}");
+            }
+        }
     }
 }

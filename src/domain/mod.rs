@@ -2,17 +2,26 @@
 //! so the rest of the program can trust what it holds.
 
 mod email;
+mod event_kind;
 mod exemption;
 pub mod lifecycle;
+mod message;
+#[macro_use]
+mod stored_enum;
 mod nation;
 mod outcome;
 mod reference;
+mod retry;
+pub mod schedule;
+mod sending_window;
 mod slug;
 mod state;
 mod twinning_status;
 
 pub use crate::calendar::Regime;
 pub use email::EmailAddress;
+pub use event_kind::{EventKind, Named as EventName};
+pub use message::{Direction, MessageKind, MessageState};
 pub use exemption::Exemption;
 pub use nation::Nation;
 pub use outcome::Outcome;
@@ -22,6 +31,8 @@ pub use reference::Reference;
 pub fn reference_prefix() -> &'static str {
     reference::PREFIX
 }
+pub use retry::backoff;
+pub use sending_window::SendingWindow;
 pub use slug::{name_key, Slug};
 pub use state::RequestState;
 pub use twinning_status::TwinningStatus;

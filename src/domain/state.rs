@@ -1,35 +1,68 @@
 use super::ParseError;
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use std::fmt;
 
 /// The request lifecycle of product.md. `overdue` and `very_overdue` are only ever set by the
 /// deadline sweep from the statutory clock, never typed in.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+    EnumIter,
+    DeriveActiveEnum,
 )]
 #[serde(rename_all = "snake_case")]
 #[value(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum RequestState {
+    #[sea_orm(string_value = "draft")]
     Draft,
+    #[sea_orm(string_value = "queued")]
     Queued,
+    #[sea_orm(string_value = "sent")]
     Sent,
+    #[sea_orm(string_value = "acknowledged")]
     Acknowledged,
+    #[sea_orm(string_value = "response_received")]
     ResponseReceived,
+    #[sea_orm(string_value = "successful")]
     Successful,
+    #[sea_orm(string_value = "partially_successful")]
     PartiallySuccessful,
+    #[sea_orm(string_value = "refused")]
     Refused,
+    #[sea_orm(string_value = "not_held")]
     NotHeld,
+    #[sea_orm(string_value = "withdrawn")]
     Withdrawn,
+    #[sea_orm(string_value = "clarification_requested")]
     ClarificationRequested,
+    #[sea_orm(string_value = "fees_notice")]
     FeesNotice,
+    #[sea_orm(string_value = "extended")]
     Extended,
+    #[sea_orm(string_value = "delivery_failed")]
     DeliveryFailed,
+    #[sea_orm(string_value = "overdue")]
     Overdue,
+    #[sea_orm(string_value = "very_overdue")]
     VeryOverdue,
+    #[sea_orm(string_value = "internal_review")]
     InternalReview,
+    #[sea_orm(string_value = "review_upheld")]
     ReviewUpheld,
+    #[sea_orm(string_value = "review_overturned")]
     ReviewOverturned,
+    #[sea_orm(string_value = "complaint")]
     Complaint,
     /// A fees notice went unpaid for three months, so the duty to answer lapsed.
+    #[sea_orm(string_value = "fee_lapsed")]
     FeeLapsed,
 }
 
@@ -103,6 +136,19 @@ impl RequestState {
                 | RequestState::VeryOverdue
                 | RequestState::InternalReview
         )
+    }
+}
+
+/// Compares with a stored name, so `r.state == "sent"` reads as it is stored.
+impl PartialEq<&str> for RequestState {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for RequestState {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
     }
 }
 

@@ -89,17 +89,78 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LetterError> {
     Ok(paths)
 }
 
+/// The templates shipped with the program, compiled in: an installed binary (an MTA pipe, a
+/// daemon started elsewhere) writes letters without the source folder.
+const EMBEDDED: &[(&str, &str)] = &[
+    ("internal-review.hbs", include_str!("../../letter-templates/internal-review.hbs")),
+    ("overdue-reminder.hbs", include_str!("../../letter-templates/overdue-reminder.hbs")),
+    ("regulator-complaint.hbs", include_str!("../../letter-templates/regulator-complaint.hbs")),
+    ("twinning-agreement.hbs", include_str!("../../letter-templates/twinning-agreement.hbs")),
+    ("weekly-digest.hbs", include_str!("../../letter-templates/weekly-digest.hbs")),
+    ("weekly-digest.html.hbs", include_str!("../../letter-templates/weekly-digest.html.hbs")),
+];
+const EMBEDDED_PARTIALS: &[(&str, &str)] = &[
+    ("reference.hbs", include_str!("../../letter-templates/partials/reference.hbs")),
+    ("signature.hbs", include_str!("../../letter-templates/partials/signature.hbs")),
+];
+
+/// One template file's text and the path it is reported under.
+struct Source {
+    path: PathBuf,
+    text: String,
+}
+
+fn read_all(dir: &Path) -> Result<Vec<Source>, LetterError> {
+    sorted_entries(dir)?
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
+            Ok(Source { path, text })
+        })
+        .collect()
+}
+
+fn embedded(list: &[(&str, &str)], folder: &str) -> Vec<Source> {
+    list.iter()
+        .map(|(name, text)| Source {
+            path: PathBuf::from(format!("(built in) {folder}{name}")),
+            text: text.to_string(),
+        })
+        .collect()
+}
+
 impl LetterRegistry {
     /// Loads `dir/*.hbs` and `dir/partials/*.hbs`, then renders each template once against a
     /// sample context. Every problem found is reported, each with its file and line.
     pub fn load(dir: &Path) -> Result<Self, LetterError> {
+        let partials_dir = dir.join("partials");
+        let partials = if partials_dir.is_dir() {
+            read_all(&partials_dir)?
+        } else {
+            Vec::new()
+        };
+        Self::from_sources(dir, read_all(dir)?, partials)
+    }
+
+    /// The templates shipped with the program.
+    pub fn embedded() -> Result<Self, LetterError> {
+        Self::from_sources(
+            Path::new("(built in) letter-templates"),
+            embedded(EMBEDDED, "letter-templates/"),
+            embedded(EMBEDDED_PARTIALS, "letter-templates/partials/"),
+        )
+    }
+
+    fn from_sources(
+        dir: &Path,
+        sources: Vec<Source>,
+        partials: Vec<Source>,
+    ) -> Result<Self, LetterError> {
         let mut plain = engine(false);
         let mut html = engine(true);
         let mut errors = Vec::new();
-        let partials_dir = dir.join("partials");
-        if partials_dir.is_dir() {
-            for path in sorted_entries(&partials_dir)? {
-                let text = std::fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
+        {
+            for Source { path, text } in partials {
                 let name = stem(&path);
                 for h in [&mut plain, &mut html] {
                     if let Err(e) = h.register_partial(&name, &text) {
@@ -115,8 +176,7 @@ impl LetterRegistry {
             }
         }
         let mut templates = BTreeMap::new();
-        for path in sorted_entries(dir)? {
-            let text = std::fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
+        for Source { path, text } in sources {
             let name = stem(&path);
             let is_html = name.ends_with(".html");
             let fm = match front_matter::parse(&text) {

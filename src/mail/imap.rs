@@ -1,15 +1,12 @@
-//! Polling the IMAP inbox. UIDs above the stored high-water mark are fetched in order; each
-//! message is stored before the mark moves past it, so a dropped connection or a restart
-//! re-fetches at most what was not yet recorded, and duplicate detection makes that harmless.
-//! A changed UIDVALIDITY means the old UIDs mean nothing: the whole folder is read again and
-//! the duplicates are recognised by Message-ID or bytes.
+//! The IMAP client. UIDs above the mailbox's high-water mark are fetched in order; each
+//! message is handed to the `Mailbox` (which stores it) before the mark moves past it, so a
+//! dropped connection or a restart re-fetches at most what was not yet recorded, and
+//! duplicate detection makes that harmless. A changed UIDVALIDITY means the old UIDs mean
+//! nothing: the whole folder is read again and the duplicates are recognised.
 
-use crate::ingest::{IngestError, Ingested, Ingestor};
 use crate::settings::{ImapSecurity, Settings};
-use crate::store::inbound;
-use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use sea_orm::DatabaseConnection;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -18,15 +15,34 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 #[derive(Debug, thiserror::Error)]
-pub enum PollError {
+pub enum ImapError {
     #[error("no inbox is configured (set inbox.host, inbox.username and FOI__INBOX__PASSWORD)")]
     NotConfigured,
     #[error("IMAP server {server}: {message}")]
     Server { server: String, message: String },
-    #[error(transparent)]
-    Ingest(#[from] IngestError),
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+}
+
+/// What a message fetched from the inbox turned out to be once stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    Stored,
+    Duplicate,
+}
+
+/// Where fetched messages go, and where the high-water mark is kept (the poll service:
+/// the database). Every future is `Send` so a poll can run on the daemon's tasks.
+pub trait Mailbox {
+    type Error: From<ImapError>;
+    /// The stored (UIDVALIDITY, last UID) for the mailbox `key`.
+    fn mark(&mut self, key: &str) -> impl Future<Output = Result<Option<(u32, u32)>, Self::Error>> + Send;
+    fn set_mark(
+        &mut self,
+        key: &str,
+        uidvalidity: u32,
+        last_uid: u32,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    /// Keeps one raw message; `source` says where it came from.
+    fn keep(&mut self, raw: &[u8], source: &str) -> impl Future<Output = Result<Kept, Self::Error>> + Send;
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -56,17 +72,17 @@ impl std::fmt::Display for PollReport {
     }
 }
 
-pub async fn poll_once(
-    db: &DatabaseConnection,
+/// One poll: fetch what is new and hand each message to `mailbox`.
+pub async fn poll_once<M: Mailbox + Send>(
     settings: &Settings,
-    now: DateTime<Utc>,
-) -> Result<PollReport, PollError> {
+    sink: &mut M,
+) -> Result<PollReport, M::Error> {
     let s = &settings.inbox;
     if !s.enabled() {
-        return Err(PollError::NotConfigured);
+        return Err(ImapError::NotConfigured.into());
     }
     let server = format!("{}:{}", s.host, s.port);
-    let fail = |message: String| PollError::Server {
+    let fail = |message: String| ImapError::Server {
         server: server.clone(),
         message,
     };
@@ -75,20 +91,19 @@ pub async fn poll_once(
         .await
         .map_err(|_| fail("did not answer in time".into()))?
         .map_err(|e| fail(format!("cannot connect: {e}")))?;
-    let ingestor = Ingestor::new(db.clone(), settings);
     let work = async {
         match s.security {
-            ImapSecurity::None => session(tcp, db, &ingestor, settings, &server, now).await,
+            ImapSecurity::None => session(tcp, sink, settings, &server).await,
             ImapSecurity::Tls => {
                 let tls = tls_connect(tcp, settings).await.map_err(fail)?;
-                session(tls, db, &ingestor, settings, &server, now).await
+                session(tls, sink, settings, &server).await
             }
         }
     };
     // Each step has its own deadline; this one stops a poll that hangs as a whole.
     tokio::time::timeout(timeout * 10, work)
         .await
-        .map_err(|_| fail("the poll took too long".into()))?
+        .map_err(|_| M::Error::from(fail("the poll took too long".into())))?
 }
 
 async fn tls_connect(
@@ -123,19 +138,18 @@ async fn tls_connect(
         .map_err(|e| format!("TLS failed: {e}"))
 }
 
-async fn session<T>(
+async fn session<T, M>(
     stream: T,
-    db: &DatabaseConnection,
-    ingestor: &Ingestor,
+    sink: &mut M,
     settings: &Settings,
     server: &str,
-    now: DateTime<Utc>,
-) -> Result<PollReport, PollError>
+) -> Result<PollReport, M::Error>
 where
     T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
+    M: Mailbox + Send,
 {
     let s = &settings.inbox;
-    let fail = |message: String| PollError::Server {
+    let fail = |message: String| ImapError::Server {
         server: server.to_string(),
         message,
     };
@@ -169,7 +183,7 @@ where
         uidvalidity,
         ..Default::default()
     };
-    let mut last = match inbound::imap_mark(db, &key).await? {
+    let mut last = match sink.mark(&key).await? {
         Some((v, last)) if v == uidvalidity => last,
         Some(_) => {
             report.uidvalidity_changed = true;
@@ -179,7 +193,7 @@ where
     };
     if report.uidvalidity_changed {
         // Record the new epoch at once, so a crash part-way does not re-read from scratch twice.
-        inbound::set_imap_mark(db, &key, uidvalidity, 0, now).await?;
+        sink.set_mark(&key, uidvalidity, 0).await?;
     }
     let mut stored_uids = Vec::new();
     // An empty folder has no "n:*" range to fetch.
@@ -197,14 +211,14 @@ where
             }
             let Some(body) = fetch.body() else { continue };
             report.fetched += 1;
-            match ingestor
-                .ingest(body, &format!("imap:{key}:{uidvalidity}:{uid}"), now)
+            match sink
+                .keep(body, &format!("imap:{key}:{uidvalidity}:{uid}"))
                 .await?
             {
-                Ingested::Stored { .. } => report.stored += 1,
-                Ingested::Duplicate { .. } => report.duplicates += 1,
+                Kept::Stored => report.stored += 1,
+                Kept::Duplicate => report.duplicates += 1,
             }
-            inbound::set_imap_mark(db, &key, uidvalidity, uid, now).await?;
+            sink.set_mark(&key, uidvalidity, uid).await?;
             last = uid;
             stored_uids.push(uid);
         }

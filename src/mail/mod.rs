@@ -1,16 +1,13 @@
-//! Mail: building and sending letters (transports, the outbox worker). Inbound mail joins
-//! this module later.
+//! Mail adapters: building a letter as a message and handing it to a transport (files,
+//! SMTP, or memory for tests); parsing and classifying what comes back (`inbound`, pure); and
+//! the IMAP client. What the program does with either is in `services/`.
 
 pub mod imap;
 pub mod inbound;
 mod message;
-mod outbox;
 mod send_error;
 mod transport;
-mod window;
 
 pub use message::{new_message_id, OutgoingEmail};
-pub use outbox::{backoff, DispatchOutcome, Outbox};
 pub use send_error::{SendError, SendErrorKind};
-pub use transport::{Accepted, MailTransport, SentMail};
-pub use window::SendingWindow;
+pub use transport::{Accepted, MailTransport, SentMail, TransportConfigError};

@@ -8,6 +8,30 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
+/// What identifies the state of the operator's imports, cheaply (one query): any import
+/// changes it (new rows get new ids), so a cached calendar can tell when it is stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version(Vec<Option<String>>);
+
+pub async fn version(db: &impl ConnectionTrait) -> StoreResult<Version> {
+    use sea_orm::{Statement, TryGetable};
+    let sql = "SELECT \
+        CAST((SELECT COUNT(*) FROM operator_holidays) AS TEXT) AS a, \
+        CAST((SELECT MAX(id) FROM operator_holidays) AS TEXT) AS b, \
+        CAST((SELECT COUNT(*) FROM holiday_replacements) AS TEXT) AS c, \
+        CAST((SELECT MAX(imported_at) FROM holiday_replacements) AS TEXT) AS d";
+    let row = db
+        .query_one(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    let mut parts = Vec::new();
+    if let Some(row) = row {
+        for col in ["a", "b", "c", "d"] {
+            parts.push(<Option<String> as TryGetable>::try_get(&row, "", col).ok().flatten());
+        }
+    }
+    Ok(Version(parts))
+}
+
 /// Everything operators have imported, in the shape the calendar applies.
 pub async fn load(db: &impl ConnectionTrait) -> StoreResult<OperatorHolidays> {
     let mut out = OperatorHolidays::default();

@@ -4,6 +4,7 @@
 use super::entities::message::{self, Entity as Message};
 use super::entities::{attachment, imap_state, message_request};
 use super::StoreResult;
+use crate::domain::{Direction, MessageKind, MessageState};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -99,7 +100,7 @@ pub async fn request_ids(db: &impl ConnectionTrait, m: &MessageModel) -> StoreRe
 #[derive(Debug, Clone)]
 pub struct NewInbound {
     pub request_id: Option<i32>,
-    pub kind: String,
+    pub kind: MessageKind,
     pub message_id: Option<String>,
     pub content_sha256: String,
     pub parse_warnings: Vec<String>,
@@ -122,9 +123,9 @@ pub async fn insert(
 ) -> Result<MessageModel, sea_orm::DbErr> {
     message::ActiveModel {
         request_id: Set(m.request_id),
-        direction: Set("inbound".into()),
-        kind: Set(m.kind.clone()),
-        state: Set("stored".into()),
+        direction: Set(Direction::Inbound),
+        kind: Set(m.kind),
+        state: Set(MessageState::Stored),
         message_id: Set(m.message_id),
         in_reply_to: Set(m.in_reply_to),
         from_addr: Set(m.from_addr),
@@ -191,7 +192,7 @@ pub async fn outbound_by_message_ids(
         return Ok(None);
     }
     Ok(Message::find()
-        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::Direction.eq(Direction::Outbound))
         .filter(message::Column::MessageId.is_in(ids.to_vec()))
         .filter(message::Column::RequestId.is_not_null())
         .order_by_desc(message::Column::Id)
@@ -204,17 +205,31 @@ pub async fn latest_sent_outbound(
     request_id: i32,
 ) -> StoreResult<Option<MessageModel>> {
     Ok(Message::find()
-        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::Direction.eq(Direction::Outbound))
         .filter(message::Column::RequestId.eq(request_id))
-        .filter(message::Column::State.eq("sent"))
+        .filter(message::Column::State.eq(MessageState::Sent))
         .order_by_desc(message::Column::Id)
         .one(db)
         .await?)
 }
 
+/// Inbound messages filed under a request that arrived since `from` (the digest's week).
+pub async fn filed_since(
+    db: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+) -> StoreResult<Vec<MessageModel>> {
+    Ok(Message::find()
+        .filter(message::Column::Direction.eq(Direction::Inbound))
+        .filter(message::Column::ReceivedAt.gte(from))
+        .filter(message::Column::RequestId.is_not_null())
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?)
+}
+
 pub async fn unmatched(db: &impl ConnectionTrait) -> StoreResult<Vec<MessageModel>> {
     Ok(Message::find()
-        .filter(message::Column::Direction.eq("inbound"))
+        .filter(message::Column::Direction.eq(Direction::Inbound))
         .filter(message::Column::RequestId.is_null())
         .order_by_asc(message::Column::Id)
         .all(db)
@@ -248,10 +263,10 @@ pub async fn mark_outbound_failed(
     error: &str,
 ) -> StoreResult<()> {
     Message::update_many()
-        .col_expr(message::Column::State, Expr::value("failed"))
+        .col_expr(message::Column::State, Expr::value(MessageState::Failed))
         .col_expr(message::Column::LastError, Expr::value(error))
         .filter(message::Column::Id.eq(id))
-        .filter(message::Column::State.eq("sent"))
+        .filter(message::Column::State.eq(MessageState::Sent))
         .exec(db)
         .await?;
     Ok(())

@@ -2,7 +2,8 @@
 //! later, the stored inbound mail.
 
 use super::entities::message::{self, Entity as Message};
-use super::{StoreError, StoreResult};
+use crate::domain::{Direction, MessageKind, MessageState as St};
+use super::StoreResult;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -13,29 +14,10 @@ use std::collections::HashMap;
 
 pub use message::Model as MessageModel;
 
-/// Outbound message states.
-pub mod state {
-    pub const QUEUED: &str = "queued";
-    pub const SENDING: &str = "sending";
-    pub const RETRY: &str = "retry";
-    pub const SENT: &str = "sent";
-    pub const FAILED: &str = "failed";
-    /// The worker died between handing the message to the server and recording the answer.
-    pub const UNCERTAIN: &str = "uncertain";
-    /// Prepared by the daemon, waiting for staff to approve it.
-    pub const DRAFT: &str = "draft";
-    /// Written to a file by the file transport: nothing left this machine, so it is not sent.
-    /// A delivering transport (SMTP) sends written request letters when it next runs.
-    pub const WRITTEN: &str = "written";
-    pub const ALL: [&str; 8] = [
-        QUEUED, SENDING, RETRY, SENT, FAILED, UNCERTAIN, DRAFT, WRITTEN,
-    ];
-}
-
 #[derive(Debug, Clone)]
 pub struct NewOutbound {
     pub request_id: Option<i32>,
-    pub kind: String,
+    pub kind: MessageKind,
     pub from_addr: String,
     pub to_addr: String,
     pub reply_to: String,
@@ -46,11 +28,11 @@ pub struct NewOutbound {
     pub references: Option<String>,
     pub auto_submitted: bool,
     pub html_body: Option<String>,
-    /// `queued` to send, or `draft` to wait for a person (`foi approve`).
-    pub state: &'static str,
+    /// `Queued` to send, or `Draft` to wait for a person (`foi approve`).
+    pub state: St,
 }
 
-fn domain_of(addr: &str) -> String {
+pub(crate) fn domain_of(addr: &str) -> String {
     addr.rsplit_once('@')
         .map(|(_, d)| d.trim().to_ascii_lowercase())
         .unwrap_or_default()
@@ -63,9 +45,9 @@ pub async fn enqueue(
 ) -> StoreResult<MessageModel> {
     Ok(message::ActiveModel {
         request_id: Set(m.request_id),
-        direction: Set("outbound".into()),
+        direction: Set(Direction::Outbound),
         kind: Set(m.kind),
-        state: Set(m.state.into()),
+        state: Set(m.state),
         message_id: Set(Some(m.message_id)),
         in_reply_to: Set(m.in_reply_to),
         from_addr: Set(m.from_addr),
@@ -173,7 +155,7 @@ async fn finish(
     let res = q
         .filter(message::Column::Id.eq(id))
         .filter(message::Column::ClaimedBy.eq(worker))
-        .filter(message::Column::State.is_in([state::SENDING, state::UNCERTAIN]))
+        .filter(message::Column::State.is_in([St::Sending, St::Uncertain]))
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)
@@ -191,7 +173,7 @@ pub async fn mark_sent(
         id,
         worker,
         vec![
-            (message::Column::State, Expr::value(state::SENT)),
+            (message::Column::State, Expr::value(St::Sent)),
             (message::Column::SentAt, Expr::value(now)),
             (message::Column::ServerReply, Expr::value(reply.to_string())),
             (
@@ -219,7 +201,7 @@ pub async fn mark_written(
         id,
         worker,
         vec![
-            (message::Column::State, Expr::value(state::WRITTEN)),
+            (message::Column::State, Expr::value(St::Written)),
             (message::Column::ServerReply, Expr::value(reply.to_string())),
             (
                 message::Column::LeaseUntil,
@@ -246,7 +228,7 @@ pub async fn mark_retry(
         id,
         worker,
         vec![
-            (message::Column::State, Expr::value(state::RETRY)),
+            (message::Column::State, Expr::value(St::Retry)),
             (message::Column::NextAttemptAt, Expr::value(at)),
             (message::Column::LastError, Expr::value(error.to_string())),
             (
@@ -269,7 +251,7 @@ pub async fn mark_failed(
         id,
         worker,
         vec![
-            (message::Column::State, Expr::value(state::FAILED)),
+            (message::Column::State, Expr::value(St::Failed)),
             (message::Column::LastError, Expr::value(error.to_string())),
             (
                 message::Column::LeaseUntil,
@@ -287,14 +269,14 @@ pub async fn expire_leases(
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<MessageModel>> {
     let stale = Message::find()
-        .filter(message::Column::State.eq(state::SENDING))
+        .filter(message::Column::State.eq(St::Sending))
         .filter(message::Column::LeaseUntil.lt(now))
         .all(db)
         .await?;
     let mut out = Vec::new();
     for m in stale {
         let res = Message::update_many()
-            .col_expr(message::Column::State, Expr::value(state::UNCERTAIN))
+            .col_expr(message::Column::State, Expr::value(St::Uncertain))
             .col_expr(
                 message::Column::LastError,
                 Expr::value(format!(
@@ -303,7 +285,7 @@ pub async fn expire_leases(
                 )),
             )
             .filter(message::Column::Id.eq(m.id))
-            .filter(message::Column::State.eq(state::SENDING))
+            .filter(message::Column::State.eq(St::Sending))
             .exec(db)
             .await?;
         if res.rows_affected == 1 {
@@ -321,23 +303,43 @@ pub async fn retryable_for_request(
 ) -> StoreResult<Vec<MessageModel>> {
     Ok(Message::find()
         .filter(message::Column::RequestId.eq(request_id))
-        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::Direction.eq(Direction::Outbound))
         .filter(message::Column::State.is_in([
-            state::UNCERTAIN,
-            state::FAILED,
-            state::RETRY,
-            state::WRITTEN,
+            St::Uncertain,
+            St::Failed,
+            St::Retry,
+            St::Written,
         ]))
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?)
 }
 
+/// Requests with messages a person may put back in the queue, oldest first.
+pub async fn requests_with_retryable(db: &impl ConnectionTrait) -> StoreResult<Vec<i32>> {
+    use sea_orm::QuerySelect;
+    let mut ids: Vec<i32> = Message::find()
+        .select_only()
+        .column(message::Column::RequestId)
+        .filter(message::Column::Direction.eq(Direction::Outbound))
+        .filter(message::Column::RequestId.is_not_null())
+        .filter(message::Column::State.is_in([St::Uncertain, St::Failed, St::Retry, St::Written]))
+        .distinct()
+        .into_tuple::<Option<i32>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    ids.sort_unstable();
+    Ok(ids)
+}
+
 /// Puts one message back in the queue on purpose, addressed to `to`: a fresh series of
 /// attempts, due now, with the same Message-ID.
 pub async fn requeue(db: &impl ConnectionTrait, id: i32, to: &str) -> StoreResult<()> {
     Message::update_many()
-        .col_expr(message::Column::State, Expr::value(state::QUEUED))
+        .col_expr(message::Column::State, Expr::value(St::Queued))
         .col_expr(message::Column::Attempts, Expr::value(0))
         .col_expr(
             message::Column::NextAttemptAt,
@@ -363,21 +365,31 @@ pub async fn unsent_to(
 ) -> StoreResult<Vec<MessageModel>> {
     Ok(Message::find()
         .filter(message::Column::RequestId.eq(request_id))
-        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::Direction.eq(Direction::Outbound))
         .filter(message::Column::ToAddr.eq(to))
         .filter(message::Column::State.is_in([
-            state::QUEUED,
-            state::RETRY,
-            state::DRAFT,
-            state::WRITTEN,
-            state::FAILED,
-            state::UNCERTAIN,
+            St::Queued,
+            St::Retry,
+            St::Draft,
+            St::Written,
+            St::Failed,
+            St::Uncertain,
         ]))
         .all(db)
         .await?)
 }
 
-/// Replaces an unsent message's letter (written again under the same Message-ID).
+/// Gives a message that never left a new Message-ID (one on the configured reply domain).
+pub async fn set_message_id(db: &impl ConnectionTrait, id: i32, message_id: &str) -> StoreResult<()> {
+    Message::update_many()
+        .col_expr(message::Column::MessageId, Expr::value(message_id.to_string()))
+        .filter(message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Replaces an unsent message's letter.
 pub async fn set_letter(
     db: &impl ConnectionTrait,
     id: i32,
@@ -413,12 +425,12 @@ pub async fn set_recipient(db: &impl ConnectionTrait, id: i32, to: &str) -> Stor
 pub async fn mark_sent_by_hand(
     db: &impl ConnectionTrait,
     request_id: i32,
-    kind: &str,
+    kind: MessageKind,
     note: &str,
     at: DateTime<Utc>,
 ) -> StoreResult<u64> {
     let res = Message::update_many()
-        .col_expr(message::Column::State, Expr::value(state::SENT))
+        .col_expr(message::Column::State, Expr::value(St::Sent))
         .col_expr(message::Column::SentAt, Expr::value(at))
         .col_expr(message::Column::ServerReply, Expr::value(note.to_string()))
         .col_expr(
@@ -426,14 +438,14 @@ pub async fn mark_sent_by_hand(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(message::Column::RequestId.eq(request_id))
-        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::Direction.eq(Direction::Outbound))
         .filter(message::Column::Kind.eq(kind))
         .filter(message::Column::State.is_in([
-            state::QUEUED,
-            state::RETRY,
-            state::WRITTEN,
-            state::FAILED,
-            state::UNCERTAIN,
+            St::Queued,
+            St::Retry,
+            St::Written,
+            St::Failed,
+            St::Uncertain,
         ]))
         .exec(db)
         .await?;
@@ -459,8 +471,8 @@ pub async fn recent_sends(
         .column(message::Column::ToDomain)
         .column_as(message::Column::Id.count(), "n")
         .column_as(message::Column::SentAt.min(), "oldest")
-        .filter(message::Column::Direction.eq("outbound"))
-        .filter(message::Column::State.eq(state::SENT))
+        .filter(message::Column::Direction.eq(Direction::Outbound))
+        .filter(message::Column::State.eq(St::Sent))
         .filter(message::Column::SentAt.gt(since))
         .group_by(message::Column::ToDomain)
         .into_tuple()
@@ -499,20 +511,51 @@ pub async fn due_exists(
     Ok(row.is_some())
 }
 
+/// Outbound messages in any of `states` (delivery problems, say), oldest first.
+pub async fn outbound_in_states(
+    db: &impl ConnectionTrait,
+    states: &[St],
+) -> StoreResult<Vec<MessageModel>> {
+    Ok(Message::find()
+        .filter(message::Column::Direction.eq(Direction::Outbound))
+        .filter(message::Column::State.is_in(states.iter().copied()))
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Drafts waiting for staff on one request, of one kind.
+pub async fn drafts(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+    kind: MessageKind,
+) -> StoreResult<Vec<MessageModel>> {
+    Ok(Message::find()
+        .filter(message::Column::RequestId.eq(request_id))
+        .filter(message::Column::State.eq(St::Draft))
+        .filter(message::Column::Kind.eq(kind))
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Puts drafts in the queue (staff approved them).
+pub async fn queue_drafts(db: &impl ConnectionTrait, ids: &[i32]) -> StoreResult<()> {
+    Message::update_many()
+        .col_expr(message::Column::State, Expr::value(St::Queued))
+        .filter(message::Column::Id.is_in(ids.iter().copied()))
+        .filter(message::Column::State.eq(St::Draft))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn list_outbound(
     db: &impl ConnectionTrait,
-    state_filter: Option<&str>,
+    state_filter: Option<St>,
 ) -> StoreResult<Vec<MessageModel>> {
-    if let Some(s) = state_filter {
-        if !state::ALL.contains(&s) {
-            return Err(StoreError::Invalid(format!(
-                "'{s}' is not an outbox state ({})",
-                state::ALL.join(", ")
-            )));
-        }
-    }
     let mut q = Message::find()
-        .filter(message::Column::Direction.eq("outbound"))
+        .filter(message::Column::Direction.eq(Direction::Outbound))
         .order_by_asc(message::Column::Id);
     if let Some(s) = state_filter {
         q = q.filter(message::Column::State.eq(s));
@@ -520,8 +563,6 @@ pub async fn list_outbound(
     Ok(q.all(db).await?)
 }
 
-/// A request's mail, in and out: inbound mail filed under several requests is listed for
-/// each of them.
 pub async fn for_request(
     db: &impl ConnectionTrait,
     request_id: i32,

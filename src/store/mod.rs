@@ -3,13 +3,17 @@
 
 pub mod authorities;
 pub mod campaigns;
+pub mod chases;
+pub mod classifications;
 pub mod clock_events;
-pub mod daemon_state;
 mod db;
 pub mod entities;
+pub mod digests;
 pub mod events;
 pub mod holidays;
 pub mod inbound;
+pub mod job_runs;
+pub mod locks;
 pub mod messages;
 pub mod requests;
 pub mod twinnings;

@@ -78,7 +78,7 @@ where
             twinning_id: Set(new.twinning_id),
             template: Set(new.template.clone()),
             regime: Set(new.regime.clone()),
-            state: Set(new.state.to_string()),
+            state: Set(new.state),
             subject: Set(new.subject.clone()),
             body: Set(new.body.clone()),
             reply_to: Set(new.reply_to.clone()),
@@ -97,7 +97,7 @@ where
                     &sp,
                     model.id,
                     now,
-                    new.state.as_str(),
+                    new.state,
                     format!(
                         "{} request {} created from template {}",
                         new.state, model.reference, new.template
@@ -221,7 +221,7 @@ pub struct RequestFilter {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RequestRow {
     pub reference: String,
-    pub state: String,
+    pub state: RequestState,
     pub regime: String,
     pub authority: String,
     pub authority_name: String,
@@ -242,7 +242,7 @@ pub async fn list(
 ) -> StoreResult<Vec<RequestRow>> {
     let mut q = Request::find().order_by_asc(request::Column::Id);
     if let Some(state) = filter.state {
-        q = q.filter(request::Column::State.eq(state.as_str()));
+        q = q.filter(request::Column::State.eq(state));
     }
     if let Some(slug) = &filter.authority_slug {
         let a = super::authorities::get_by_slug(db, slug).await?;
@@ -334,10 +334,61 @@ pub async fn set_state(
 ) -> StoreResult<()> {
     if let Some(model) = Request::find_by_id(id).one(db).await? {
         let mut am: request::ActiveModel = model.into();
-        am.state = Set(state.to_string());
+        am.state = Set(state);
         am.updated_at = Set(now);
         am.update(db).await?;
     }
+    Ok(())
+}
+
+/// The deadlines stored with the request; a stored value that does not read is an error.
+pub fn deadlines_of(model: &RequestModel) -> StoreResult<Option<crate::calendar::Deadlines>> {
+    model
+        .deadlines
+        .as_deref()
+        .map(|s| {
+            serde_json::from_str(s).map_err(|e| {
+                StoreError::Invalid(format!("{}: stored deadlines: {e}", model.reference))
+            })
+        })
+        .transpose()
+}
+
+/// Stores the request's deadlines (`None`: no clock is running).
+pub async fn set_deadlines(
+    db: &impl ConnectionTrait,
+    id: i32,
+    deadlines: Option<&crate::calendar::Deadlines>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let json = deadlines
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Invalid(format!("deadlines: {e}")))?;
+    Request::update_many()
+        .col_expr(
+            request::Column::ResponseDue,
+            sea_orm::sea_query::Expr::value(deadlines.and_then(|d| d.response_due)),
+        )
+        .col_expr(request::Column::Deadlines, sea_orm::sea_query::Expr::value(json))
+        .col_expr(request::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(request::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_sent_at(
+    db: &impl ConnectionTrait,
+    id: i32,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    Request::update_many()
+        .col_expr(request::Column::SentAt, sea_orm::sea_query::Expr::value(Some(at)))
+        .col_expr(request::Column::UpdatedAt, sea_orm::sea_query::Expr::value(at))
+        .filter(request::Column::Id.eq(id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -374,6 +425,26 @@ pub async fn set_letter(
         am.update(db).await?;
     }
     Ok(())
+}
+
+/// Every request, oldest first.
+pub async fn all(db: &impl ConnectionTrait) -> StoreResult<Vec<RequestModel>> {
+    Ok(Request::find()
+        .order_by_asc(request::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Requests in any of `states`, oldest first.
+pub async fn in_states(
+    db: &impl ConnectionTrait,
+    states: &[RequestState],
+) -> StoreResult<Vec<RequestModel>> {
+    Ok(Request::find()
+        .filter(request::Column::State.is_in(states.iter().copied()))
+        .order_by_asc(request::Column::Id)
+        .all(db)
+        .await?)
 }
 
 pub async fn for_authority(

@@ -1,3 +1,4 @@
+use crate::domain::{Direction, MessageKind, MessageState};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,9 +7,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub request_id: Option<i32>,
-    pub direction: String,
-    pub kind: String,
-    pub state: String,
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub state: MessageState,
     pub message_id: Option<String>,
     pub in_reply_to: Option<String>,
     pub from_addr: String,
@@ -30,7 +31,7 @@ pub struct Model {
     pub to_domain: String,
     pub claimed_by: Option<String>,
     pub raw_sha256: Option<String>,
-    pub classification: Option<String>,
+    pub classification: Option<MessageKind>,
     pub matched_via: Option<String>,
     pub sender_flagged: bool,
     pub source: Option<String>,

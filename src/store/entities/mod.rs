@@ -4,11 +4,14 @@
 pub mod attachment;
 pub mod authority;
 pub mod campaign;
+pub mod chase;
 pub mod classification;
 pub mod clock_event;
+pub mod digest;
 pub mod event;
 pub mod holiday_replacement;
 pub mod imap_state;
+pub mod job_run;
 pub mod message;
 pub mod message_request;
 pub mod operator_holiday;

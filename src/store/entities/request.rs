@@ -1,3 +1,4 @@
+use crate::domain::RequestState;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,7 +13,7 @@ pub struct Model {
     pub twinning_id: Option<i32>,
     pub template: String,
     pub regime: String,
-    pub state: String,
+    pub state: RequestState,
     pub subject: String,
     pub body: String,
     pub reply_to: String,

@@ -1,0 +1,248 @@
+//! The weekly staff digest: where every request stands, what happened this week, what is late
+//! and what falls due soon. Sent once per ISO week, however many daemons run.
+
+use super::ServiceResult;
+use crate::app::AppContext;
+use crate::calendar::{london_date, Regime};
+use crate::domain::{MessageKind, MessageState, RequestState};
+use crate::mail::new_message_id;
+use crate::store::messages::{self, NewOutbound};
+use crate::store::requests::RequestModel;
+use crate::store::{authorities, classifications, digests, events, inbound, locks, requests};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::London;
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// The templates the digest is written with; checked when the daemon starts.
+pub const TEMPLATES: &[&str] = &["weekly-digest", "weekly-digest.html"];
+
+pub struct DigestContext {
+    pub iso_week: String,
+    pub context: Value,
+}
+
+fn week_start(today: NaiveDate) -> NaiveDate {
+    today - Duration::days(today.weekday().num_days_from_monday() as i64)
+}
+
+/// Gathers the digest's contents for the week containing `now` (Europe/London).
+pub async fn build(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> ServiceResult<DigestContext> {
+    let cal = app.calendar().await?;
+    let today = london_date(now);
+    let start = week_start(today);
+    let start_utc = London
+        .from_local_datetime(&start.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now - Duration::days(7));
+    let iso = today.iso_week();
+    let iso_week = format!("{}-W{:02}", iso.year(), iso.week());
+
+    let all = requests::all(db).await?;
+    let mut names: HashMap<i32, String> = HashMap::new();
+    for a in authorities::list(db, None).await? {
+        names.insert(a.id, a.name);
+    }
+    let by_id: HashMap<i32, &RequestModel> = all.iter().map(|r| (r.id, r)).collect();
+    let authority = |r: &RequestModel| names.get(&r.authority_id).cloned().unwrap_or_default();
+    let iso_date = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &all {
+        *counts.entry(r.state.to_string()).or_default() += 1;
+    }
+    let counts: Vec<Value> = counts
+        .into_iter()
+        .map(|(state, count)| json!({"state": state, "count": count}))
+        .collect();
+
+    let mut sent = Vec::new();
+    for e in events::of_kind_between(db, RequestState::Sent.into(), start_utc, now).await? {
+        if let Some(r) = by_id.get(&e.request_id) {
+            sent.push(
+                json!({"reference": r.reference, "authority": authority(r), "subject": e.detail,
+                "date": iso_date(london_date(e.at))}),
+            );
+        }
+    }
+    let inbound_week = inbound::filed_since(db, start_utc).await?;
+    // A reply filed under several requests is listed under each.
+    let mut answered: Vec<Value> = Vec::new();
+    for m in &inbound_week {
+        for id in inbound::request_ids(db, m).await? {
+            if let Some(r) = by_id.get(&id) {
+                answered.push(json!({"reference": r.reference, "authority": authority(r),
+                    "date": iso_date(london_date(m.received_at.unwrap_or(now))), "kind": m.kind}));
+            }
+        }
+    }
+    let classified: Vec<Value> = classifications::since(db, start_utc)
+        .await?
+        .iter()
+        .filter_map(|c| {
+            let r = by_id.get(&c.request_id)?;
+            Some(json!({"reference": r.reference, "authority": authority(r), "outcome": c.outcome}))
+        })
+        .collect();
+
+    let horizon = |regime: Regime| cal.add_working_days(regime, today, 10).ok();
+    let mut overdue = Vec::new();
+    let mut upcoming = Vec::new();
+    for r in &all {
+        let Some(due) = r.response_due else { continue };
+        let Ok(regime) = r.regime.parse::<Regime>() else {
+            continue;
+        };
+        if matches!(r.state, RequestState::Overdue | RequestState::VeryOverdue) {
+            let late = cal.working_days_between(regime, due, today).unwrap_or(0);
+            overdue.push(
+                json!({"reference": r.reference, "authority": authority(r), "due": iso_date(due),
+                "working_days_overdue": late, "state": r.state}),
+            );
+        } else if matches!(r.state, RequestState::Sent | RequestState::Acknowledged | RequestState::Extended)
+            && due >= today
+            && horizon(regime).is_some_and(|h| due <= h)
+        {
+            let left = cal.working_days_between(regime, today, due).unwrap_or(0);
+            upcoming.push(
+                json!({"reference": r.reference, "authority": authority(r), "due": iso_date(due),
+                "working_days_left": left}),
+            );
+        }
+    }
+    let awaiting: Vec<Value> = all
+        .iter()
+        .filter(|r| r.state == RequestState::ResponseReceived)
+        .map(|r| json!({"reference": r.reference, "authority": authority(r), "received": iso_date(london_date(r.updated_at))}))
+        .collect();
+    let mut problems = Vec::new();
+    for m in
+        messages::outbound_in_states(db, &[MessageState::Failed, MessageState::Uncertain]).await?
+    {
+        let r = m.request_id.and_then(|id| by_id.get(&id));
+        problems.push(json!({
+            "reference": r.map(|r| r.reference.clone()).unwrap_or_default(),
+            "authority": r.map(|r| authority(r)).unwrap_or_default(),
+            "state": m.state,
+            "detail": m.last_error.unwrap_or_default(),
+        }));
+    }
+    let unmatched: Vec<Value> = inbound::unmatched(db)
+        .await?
+        .iter()
+        .map(|m| {
+            json!({"id": m.id, "from": m.from_addr, "subject": m.subject,
+            "date": m.received_at.map(|d| iso_date(london_date(d))).unwrap_or_default()})
+        })
+        .collect();
+    let requester = &app.settings.requester;
+    let context = json!({
+        "week": {"iso": iso_week, "start": iso_date(start), "end": iso_date(start + Duration::days(6))},
+        "generated_at": now.with_timezone(&London).format("%Y-%m-%d %H:%M").to_string(),
+        "counts": counts, "sent": sent, "answered": answered, "classified": classified,
+        "overdue": overdue, "upcoming": upcoming, "awaiting_classification": awaiting,
+        "delivery_problems": problems, "unmatched": unmatched,
+        "requester": {"name": requester.name, "organisation": Some(requester.organisation.clone()).filter(|s| !s.is_empty()),
+            "email": requester.email, "postal_address": requester.postal_address},
+    });
+    Ok(DigestContext { iso_week, context })
+}
+
+/// What the digest job did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "digest", rename_all = "snake_case")]
+pub enum DigestOutcome {
+    NoRecipients,
+    /// Another daemon holds the digest lock.
+    Locked,
+    AlreadySent {
+        week: String,
+    },
+    Queued {
+        week: String,
+        recipients: usize,
+    },
+}
+
+impl std::fmt::Display for DigestOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DigestOutcome::NoRecipients => f.write_str("no digest recipients configured"),
+            DigestOutcome::Locked => f.write_str("another daemon is sending the digest; skipped"),
+            DigestOutcome::AlreadySent { week } => {
+                write!(f, "the digest for {week} was already sent")
+            }
+            DigestOutcome::Queued { week, recipients } => {
+                write!(f, "digest {week} queued for {recipients} recipient(s)")
+            }
+        }
+    }
+}
+
+/// The digest as staff would get it, in plain text or HTML (`foi digest --preview`).
+pub async fn preview(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    html: bool,
+) -> ServiceResult<crate::letters::Rendered> {
+    let d = build(app, &app.db, now).await?;
+    let name = if html { TEMPLATES[1] } else { TEMPLATES[0] };
+    Ok(app.letters.render(name, &d.context)?)
+}
+
+/// Queues this week's digest to the configured recipients, once per ISO week.
+#[tracing::instrument(skip_all)]
+pub async fn send(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<DigestOutcome> {
+    if app.settings.digest.recipients.is_empty() {
+        return Ok(DigestOutcome::NoRecipients);
+    }
+    let txn = app.db.begin().await?;
+    if !locks::try_job_lock(&txn, "digest").await? {
+        return Ok(DigestOutcome::Locked);
+    }
+    let digest = build(app, &txn, now).await?;
+    if !digests::claim(&txn, &digest.iso_week, now).await? {
+        return Ok(DigestOutcome::AlreadySent {
+            week: digest.iso_week,
+        });
+    }
+    let text = app.letters.render(TEMPLATES[0], &digest.context)?;
+    let html = app.letters.render(TEMPLATES[1], &digest.context)?.body;
+    for to in &app.settings.digest.recipients {
+        messages::enqueue(
+            &txn,
+            NewOutbound {
+                request_id: None,
+                kind: MessageKind::Digest,
+                from_addr: app.settings.mail.from_address.clone(),
+                to_addr: to.clone(),
+                reply_to: app.settings.mail.from_address.clone(),
+                subject: text.subject.clone(),
+                body: text.body.clone(),
+                message_id: new_message_id(
+                    &format!("digest-{}", digest.iso_week.to_lowercase()),
+                    &app.settings.mail.reply_domain,
+                    now,
+                ),
+                in_reply_to: None,
+                references: None,
+                auto_submitted: true,
+                html_body: Some(html.clone()),
+                state: MessageState::Queued,
+            },
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(DigestOutcome::Queued {
+        week: digest.iso_week,
+        recipients: app.settings.digest.recipients.len(),
+    })
+}

@@ -1,0 +1,173 @@
+//! Follow-up letters in a request's thread (reminders, internal reviews, complaint drafts),
+//! and starting an internal review.
+
+use super::ServiceResult;
+use crate::app::AppContext;
+use crate::calendar::{london_date, ClockEventKind, WorkingCalendar};
+use crate::domain::{Direction, EventName, MessageKind, MessageState};
+use crate::letters::{LetterContext, LetterRequest, Rendered};
+use crate::mail::new_message_id;
+use crate::store::messages::{self, NewOutbound};
+use crate::store::requests::{self, RequestModel};
+use crate::store::{authorities, events, twinnings, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::ConnectionTrait;
+use std::collections::BTreeMap;
+
+/// A follow-up to write: its template, what kind of message it is, and whether it waits for
+/// staff (`Draft`) or goes (`Queued`).
+#[derive(Debug, Clone, Copy)]
+pub struct FollowUp {
+    pub template: &'static str,
+    pub kind: MessageKind,
+    pub auto_submitted: bool,
+    pub state: MessageState,
+}
+
+/// Renders a follow-up letter for `r` and puts it in the outbox, threaded under the request,
+/// addressed to the council's current FOI address (staff, for a complaint draft).
+#[allow(clippy::too_many_arguments)]
+pub async fn write(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    cal: &WorkingCalendar,
+    r: &RequestModel,
+    f: FollowUp,
+    actor: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> ServiceResult<i32> {
+    let authority = authorities::get(db, r.authority_id).await?;
+    let letter = render(app, db, cal, r, f.template, today).await?;
+    // Thread under the original letter (and whatever followed it).
+    let earlier: Vec<String> = messages::for_request(db, r.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.direction == Direction::Outbound)
+        .filter_map(|m| m.message_id)
+        .collect();
+    let to = if f.kind.goes_to_council() {
+        // The council's current address: one corrected after a bounce, not the old one.
+        let current = authority
+            .foi_email
+            .clone()
+            .or_else(|| r.to_address.clone())
+            .unwrap_or_default();
+        if r.to_address.as_deref() != Some(current.as_str()) && !current.is_empty() {
+            requests::set_to_address(db, r.id, &current, now).await?;
+            events::record(
+                db,
+                r.id,
+                now,
+                EventName::Readdressed,
+                format!(
+                    "letters now go to {current}, the council's current FOI address (the request went to {})",
+                    r.to_address.as_deref().unwrap_or("no address")
+                ),
+                actor,
+                None,
+            )
+            .await?;
+        }
+        current
+    } else {
+        // Regulators take complaints through their own web forms: the draft is for staff.
+        app.settings.requester.email.clone()
+    };
+    let m = messages::enqueue(
+        db,
+        NewOutbound {
+            request_id: Some(r.id),
+            kind: f.kind,
+            from_addr: app.settings.mail.from_address.clone(),
+            to_addr: to,
+            reply_to: r.reply_to.clone(),
+            subject: letter.subject,
+            body: letter.body,
+            message_id: new_message_id(&r.reference, &app.settings.mail.reply_domain, now),
+            in_reply_to: earlier.first().cloned(),
+            references: (!earlier.is_empty()).then(|| earlier.join(" ")),
+            auto_submitted: f.auto_submitted,
+            html_body: None,
+            state: f.state,
+        },
+        now,
+    )
+    .await?;
+    Ok(m.id)
+}
+
+/// The follow-up letter for `r` from `template`, written as of `today`.
+pub async fn render(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    cal: &WorkingCalendar,
+    r: &RequestModel,
+    template: &str,
+    today: NaiveDate,
+) -> ServiceResult<Rendered> {
+    let authority = authorities::get(db, r.authority_id).await?;
+    let twinning = match r.twinning_id {
+        Some(id) => Some(twinnings::get(db, id).await?),
+        None => None,
+    };
+    let d = requests::deadlines_of(r)?;
+    let regime = super::deadlines::regime_of(r)?;
+    let late = d
+        .as_ref()
+        .and_then(|d| d.response_due)
+        .filter(|due| *due < today)
+        .and_then(|due| cal.working_days_between(regime, due, today).ok());
+    let request = LetterRequest {
+        reference: r.reference.clone(),
+        reply_to: r.reply_to.clone(),
+        subject: r.subject.clone(),
+        sent_on: r.sent_at.map(london_date),
+        due: d.as_ref().and_then(|d| d.response_due),
+        review_due: d.as_ref().and_then(|d| d.review_due),
+        complaint_window_end: d.as_ref().and_then(|d| d.complaint_window_end),
+        working_days_overdue: late,
+    };
+    let vars: BTreeMap<String, String> = serde_json::from_str(&r.vars).map_err(|e| {
+        StoreError::Invalid(format!("{}: stored letter variables: {e}", r.reference))
+    })?;
+    Ok(app.letters.render(
+        template,
+        &LetterContext {
+            authority: &authority,
+            regime,
+            twinning: twinning.as_ref(),
+            request: &request,
+            requester: &app.settings.requester,
+            today,
+            vars: &vars,
+        }
+        .to_json(),
+    )?)
+}
+
+/// The internal review starts when its letter is queued: the clock and the request's state
+/// say so.
+pub async fn start_internal_review(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    cal: &WorkingCalendar,
+    r: &RequestModel,
+    today: NaiveDate,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    super::clock::record_in(
+        db,
+        cal,
+        &app.clock_settings(),
+        r,
+        ClockEventKind::InternalReviewRequested,
+        today,
+        actor,
+        None,
+        now,
+    )
+    .await?;
+    Ok(())
+}

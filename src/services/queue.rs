@@ -1,0 +1,505 @@
+//! Turning a template into stored `queued` requests: one at a time (`foi queue --authority`),
+//! or one per (authority, twinning link) for a whole campaign; and previews of either.
+
+use super::{ServiceError, ServiceResult};
+use crate::app::AppContext;
+use crate::calendar::london_date;
+use crate::domain::{
+    EmailAddress, MessageKind, MessageState, Reference, RequestState, TwinningStatus,
+};
+use crate::letters::{LetterContext, LetterRequest, Rendered, TemplateKind};
+use crate::mail::new_message_id;
+use crate::store::authorities::{self, AuthorityModel};
+use crate::store::requests::{self, NewRequest};
+use crate::store::twinnings::{self, TwinningModel};
+use crate::store::{campaigns, messages, StoreError};
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QueuedLetter {
+    /// For a dry run, the reference the letter would get if queued now.
+    pub reference: String,
+    pub authority: String,
+    pub twinning_id: Option<i32>,
+    pub partner_city: Option<String>,
+    pub to: String,
+    pub reply_to: String,
+    pub subject: String,
+    pub body: String,
+    pub stored: bool,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CampaignOutcome {
+    pub campaign: String,
+    pub queued: Vec<QueuedLetter>,
+    /// (authority slug, partner city) pairs the campaign already holds.
+    pub already_held: Vec<(String, String)>,
+    /// Authorities skipped because no FOI address is known.
+    pub no_address: Vec<(String, String)>,
+}
+
+/// `foi queue --template T --authority SLUG [--twinning ID] [--again] [--dry-run]`.
+#[derive(Debug, Clone, Default)]
+pub struct QueueOne {
+    pub template: String,
+    pub authority: String,
+    pub twinning: Option<i32>,
+    pub vars: BTreeMap<String, String>,
+    pub dry_run: bool,
+    /// Queue it even though the authority already has a request from this template about
+    /// this link.
+    pub again: bool,
+    pub actor: String,
+}
+
+/// `foi queue --campaign NAME --all-twinned [--status S] [--tag T] [--dry-run]`.
+#[derive(Debug, Clone, Default)]
+pub struct QueueCampaign {
+    pub campaign: String,
+    pub template: String,
+    pub status: Option<TwinningStatus>,
+    pub tag: Option<String>,
+    pub vars: BTreeMap<String, String>,
+    pub dry_run: bool,
+    pub actor: String,
+}
+
+/// What staff see in `foi templates render`: the letter as it would be written now.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Preview {
+    pub to: Option<String>,
+    pub reply_to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+fn check_template(app: &AppContext, template: &str) -> ServiceResult<()> {
+    let info = app.letters.get(template)?;
+    if info.kind != TemplateKind::Letter {
+        return Err(ServiceError::Refused(format!(
+            "template {template} is a {:?} template, not a letter to an authority",
+            info.kind
+        )));
+    }
+    Ok(())
+}
+
+/// Renders the letter for a request that has (or would have) `reference`.
+pub fn render(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    template: &str,
+    authority: &AuthorityModel,
+    twinning: Option<&TwinningModel>,
+    reference: &Reference,
+    vars: &BTreeMap<String, String>,
+) -> ServiceResult<(Rendered, String)> {
+    let reply_to = app.settings.reply_address(reference.as_str());
+    let request = LetterRequest {
+        reference: reference.to_string(),
+        reply_to: reply_to.clone(),
+        ..Default::default()
+    };
+    let ctx = LetterContext {
+        authority,
+        regime: authorities::regime_of(authority)?,
+        twinning,
+        request: &request,
+        requester: &app.settings.requester,
+        today: london_date(now),
+        vars,
+    };
+    Ok((app.letters.render(template, &ctx.to_json())?, reply_to))
+}
+
+/// A stored request's letter written again with the settings in force now, under the same
+/// reference (to replace one written while the requester was still the placeholder).
+pub async fn rerender(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    r: &requests::RequestModel,
+) -> ServiceResult<(Rendered, String)> {
+    let authority = authorities::get(db, r.authority_id).await?;
+    let twinning = match r.twinning_id {
+        Some(id) => Some(twinnings::get(db, id).await?),
+        None => None,
+    };
+    let vars: BTreeMap<String, String> = serde_json::from_str(&r.vars).map_err(|e| {
+        StoreError::Invalid(format!("{}: stored letter variables: {e}", r.reference))
+    })?;
+    let reference = Reference::parse(&r.reference)
+        .map_err(|e| StoreError::Invalid(format!("{}: {e}", r.reference)))?;
+    render(
+        app,
+        now,
+        &r.template,
+        &authority,
+        twinning.as_ref(),
+        &reference,
+        &vars,
+    )
+}
+
+/// The twinning link a letter to `authority` is about. A link of another authority is
+/// refused: the letter would talk about the wrong council's agreement. Without `--twinning`,
+/// a template that needs a link gets the authority's only one; with several, the error
+/// lists them so staff can pick.
+pub async fn twinning_for(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    template: &str,
+    authority: &AuthorityModel,
+    twinning_id: Option<i32>,
+) -> ServiceResult<Option<TwinningModel>> {
+    if let Some(id) = twinning_id {
+        let t = twinnings::get(db, id).await?;
+        if t.authority_id != authority.id {
+            let owner = authorities::get(db, t.authority_id).await?;
+            return Err(ServiceError::Refused(format!(
+                    "twinning link {id} ({} – {}) belongs to {}, not to {}; see `foi authorities show {}` for its links",
+                    t.uk_place, t.partner_city, owner.slug, authority.slug, authority.slug
+                )));
+        }
+        return Ok(Some(t));
+    }
+    let info = app.letters.get(template)?;
+    let Some(needed) = info.requires.iter().find(|p| p.starts_with("twinning")) else {
+        return Ok(None);
+    };
+    let mut links = twinnings::for_authority(db, authority.id).await?;
+    match links.len() {
+            1 => Ok(links.pop()),
+            0 => Err(ServiceError::Refused(format!(
+                "template {template} needs a twinning link ({needed}), and {} has none (see `foi twinnings list`)",
+                authority.slug
+            ))),
+            n => Err(ServiceError::Refused(format!(
+                "template {template} needs a twinning link ({needed}), and {} has {n}: pass --twinning with one of\n{}",
+                authority.slug,
+                links
+                    .iter()
+                    .map(|t| format!(
+                        "  {}  {} ({}), {}, {}",
+                        t.id, t.partner_city, t.partner_province, t.relationship, t.status
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ))),
+        }
+}
+
+/// `foi queue --template T --authority SLUG [--twinning ID] [--again]`. A request already
+/// made to the authority about the same link with the same template (in a campaign or
+/// not) is refused unless `again` says another is meant.
+#[tracing::instrument(skip_all, fields(template = %input.template, authority = %input.authority))]
+pub async fn one(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    input: QueueOne,
+) -> ServiceResult<QueuedLetter> {
+    let db = &app.db;
+    let template = input.template.as_str();
+    let vars = &input.vars;
+    check_template(app, template)?;
+    let authority = authorities::get_by_slug(db, &input.authority).await?;
+    let twinning = twinning_for(app, db, template, &authority, input.twinning).await?;
+    let to = authority.foi_email.clone().ok_or_else(|| {
+        ServiceError::Refused(format!(
+            "{} has no FOI email address; set one with `foi authorities set-email {} ADDRESS`",
+            authority.name, authority.slug
+        ))
+    })?;
+    if !input.again {
+        refuse_a_duplicate(db, template, &authority, twinning.as_ref()).await?;
+    }
+    if input.dry_run {
+        let reference = requests::next_reference(db, now.year()).await?;
+        let (r, reply_to) = render(
+            app,
+            now,
+            template,
+            &authority,
+            twinning.as_ref(),
+            &reference,
+            vars,
+        )?;
+        return Ok(letter(
+            reference.to_string(),
+            &authority,
+            twinning.as_ref(),
+            to,
+            reply_to,
+            r,
+            false,
+        ));
+    }
+    let txn = db.begin().await?;
+    let stored = requests::insert(&txn, now, &input.actor, |reference| {
+        new_request(
+            app,
+            now,
+            template,
+            &authority,
+            twinning.as_ref(),
+            None,
+            &to,
+            reference,
+            vars,
+        )
+    })
+    .await?;
+    enqueue(app, &txn, now, &stored).await?;
+    txn.commit().await?;
+    tracing::info!(reference = %stored.reference, "queued");
+    Ok(stored_letter(stored, &authority, twinning.as_ref()))
+}
+
+async fn refuse_a_duplicate(
+    db: &impl ConnectionTrait,
+    template: &str,
+    authority: &AuthorityModel,
+    twinning: Option<&TwinningModel>,
+) -> ServiceResult<()> {
+    let existing = requests::made_for(db, authority.id, twinning.map(|t| t.id), template).await?;
+    if existing.is_empty() {
+        return Ok(());
+    }
+    let about = match twinning {
+        Some(t) => format!(" about link {} ({})", t.id, t.partner_city),
+        None => String::new(),
+    };
+    let listed: Vec<String> = requests::rows_for(db, existing)
+        .await?
+        .into_iter()
+        .map(|r| match &r.campaign {
+            Some(c) => format!("{} ({}, campaign {c})", r.reference, r.state),
+            None => format!("{} ({})", r.reference, r.state),
+        })
+        .collect();
+    Err(ServiceError::Refused(format!(
+        "{} already has a {template} request{about}: {}; pass --again to queue another",
+        authority.slug,
+        listed.join(", ")
+    )))
+}
+
+/// Puts the request's letter in the outbox, with its Message-ID fixed now so that every
+/// later attempt sends the very same message.
+async fn enqueue(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    r: &requests::RequestModel,
+) -> ServiceResult<()> {
+    let Some(to) = r.to_address.clone() else {
+        return Ok(());
+    };
+    messages::enqueue(
+        db,
+        messages::NewOutbound {
+            request_id: Some(r.id),
+            kind: MessageKind::Request,
+            from_addr: app.settings.mail.from_address.clone(),
+            to_addr: to,
+            reply_to: r.reply_to.clone(),
+            subject: r.subject.clone(),
+            body: r.body.clone(),
+            message_id: new_message_id(&r.reference, &app.settings.mail.reply_domain, now),
+            in_reply_to: None,
+            references: None,
+            auto_submitted: false,
+            html_body: None,
+            state: MessageState::Queued,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_request(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    template: &str,
+    authority: &AuthorityModel,
+    twinning: Option<&TwinningModel>,
+    campaign_id: Option<i32>,
+    to: &str,
+    reference: &Reference,
+    vars: &BTreeMap<String, String>,
+) -> ServiceResult<NewRequest> {
+    let (r, reply_to) = render(app, now, template, authority, twinning, reference, vars)?;
+    Ok(NewRequest {
+        authority_id: authority.id,
+        campaign_id,
+        twinning_id: twinning.map(|t| t.id),
+        template: template.to_string(),
+        regime: authority.regime.clone(),
+        state: RequestState::Queued,
+        subject: r.subject,
+        body: r.body,
+        reply_to,
+        to_address: Some(to.to_string()),
+        vars: serde_json::to_value(vars).unwrap_or_default(),
+    })
+}
+
+/// `foi queue --campaign NAME --all-twinned`: one request per (authority, link), in one
+/// transaction, skipping what the campaign already holds.
+#[tracing::instrument(skip_all, fields(campaign = %input.campaign, template = %input.template))]
+pub async fn campaign(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    input: QueueCampaign,
+) -> ServiceResult<CampaignOutcome> {
+    let db = &app.db;
+    let (campaign, template, vars, dry_run) = (
+        input.campaign.as_str(),
+        input.template.as_str(),
+        &input.vars,
+        input.dry_run,
+    );
+    check_template(app, template)?;
+    let links = twinnings::list(db, input.status, input.tag.as_deref()).await?;
+    let txn = db.begin().await?;
+    let campaign_model = if dry_run {
+        campaigns::find(&txn, campaign).await?
+    } else {
+        Some(campaigns::find_or_create(&txn, campaign).await?)
+    };
+    let mut out = CampaignOutcome {
+        campaign: campaign.trim().to_string(),
+        ..Default::default()
+    };
+    let mut preview_number = requests::next_reference(&txn, now.year()).await?.number();
+    for (link, authority) in &links {
+        if let Some(c) = &campaign_model {
+            if requests::campaign_holds(&txn, c.id, authority.id, Some(link.id), template).await? {
+                out.already_held
+                    .push((authority.slug.clone(), link.partner_city.clone()));
+                continue;
+            }
+        }
+        let Some(to) = authority.foi_email.clone() else {
+            if !out.no_address.iter().any(|(s, _)| s == &authority.slug) {
+                out.no_address
+                    .push((authority.slug.clone(), authority.name.clone()));
+            }
+            continue;
+        };
+        if EmailAddress::parse(&to).is_err() {
+            out.no_address
+                .push((authority.slug.clone(), authority.name.clone()));
+            continue;
+        }
+        if dry_run {
+            let reference = Reference::new(now.year(), preview_number);
+            preview_number += 1;
+            let (r, reply_to) =
+                render(app, now, template, authority, Some(link), &reference, vars)?;
+            out.queued.push(letter(
+                reference.to_string(),
+                authority,
+                Some(link),
+                to,
+                reply_to,
+                r,
+                false,
+            ));
+            continue;
+        }
+        let campaign_id = campaign_model.as_ref().map(|c| c.id);
+        let stored = requests::insert(&txn, now, &input.actor, |reference| {
+            new_request(
+                app,
+                now,
+                template,
+                authority,
+                Some(link),
+                campaign_id,
+                &to,
+                reference,
+                vars,
+            )
+        })
+        .await?;
+        enqueue(app, &txn, now, &stored).await?;
+        out.queued
+            .push(stored_letter(stored, authority, Some(link)));
+    }
+    if dry_run {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+    }
+    Ok(out)
+}
+
+fn letter(
+    reference: String,
+    authority: &AuthorityModel,
+    twinning: Option<&TwinningModel>,
+    to: String,
+    reply_to: String,
+    r: Rendered,
+    stored: bool,
+) -> QueuedLetter {
+    QueuedLetter {
+        reference,
+        authority: authority.slug.clone(),
+        twinning_id: twinning.map(|t| t.id),
+        partner_city: twinning.map(|t| t.partner_city.clone()),
+        to,
+        reply_to,
+        subject: r.subject,
+        body: r.body,
+        stored,
+    }
+}
+
+fn stored_letter(
+    m: requests::RequestModel,
+    authority: &AuthorityModel,
+    twinning: Option<&TwinningModel>,
+) -> QueuedLetter {
+    letter(
+        m.reference,
+        authority,
+        twinning,
+        m.to_address.unwrap_or_default(),
+        m.reply_to,
+        Rendered {
+            subject: m.subject,
+            body: m.body,
+        },
+        true,
+    )
+}
+
+/// `foi templates render NAME --authority SLUG [--twinning ID]`: the letter as it would be
+/// written now, under the next free reference; nothing is stored.
+pub async fn preview(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    template: &str,
+    authority: &str,
+    twinning: Option<i32>,
+    vars: &BTreeMap<String, String>,
+) -> ServiceResult<Preview> {
+    let a = authorities::get_by_slug(&app.db, authority).await?;
+    let t = twinning_for(app, &app.db, template, &a, twinning).await?;
+    let reference = requests::next_reference(&app.db, now.year()).await?;
+    let (r, reply_to) = render(app, now, template, &a, t.as_ref(), &reference, vars)?;
+    Ok(Preview {
+        to: a.foi_email,
+        reply_to,
+        subject: r.subject,
+        body: r.body,
+    })
+}

@@ -1,0 +1,93 @@
+//! Reading requests: the list (`foi requests list`) and one request whole (`foi requests
+//! show`): its letter, deadlines, statutory clock, mail in and out, and timeline.
+
+use super::ServiceResult;
+use crate::app::AppContext;
+use crate::calendar::Deadlines;
+use crate::domain::{Direction, MessageKind, MessageState};
+use crate::store::events::TimelineEvent;
+use crate::store::requests::{self, RequestFilter, RequestRow};
+use crate::store::{clock_events, events, inbound, messages};
+use chrono::{DateTime, NaiveDate, Utc};
+
+pub async fn list(app: &AppContext, filter: &RequestFilter) -> ServiceResult<Vec<RequestRow>> {
+    Ok(requests::list(&app.db, filter).await?)
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClockLine {
+    pub kind: String,
+    pub date: NaiveDate,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MailLine {
+    pub id: i32,
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub state: MessageState,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub message_id: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub parse_warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RequestDetail {
+    #[serde(flatten)]
+    pub row: RequestRow,
+    pub body: String,
+    pub deadlines: Option<Deadlines>,
+    pub clock: Vec<ClockLine>,
+    pub messages: Vec<MailLine>,
+    pub timeline: Vec<TimelineEvent>,
+}
+
+pub async fn show(app: &AppContext, reference: &str) -> ServiceResult<RequestDetail> {
+    let db = &app.db;
+    let model = requests::get_by_reference(db, reference).await?;
+    let body = model.body.clone();
+    let deadlines = requests::deadlines_of(&model)?;
+    let id = model.id;
+    let row = requests::rows_for(db, vec![model]).await?.remove(0);
+    let clock = clock_events::rows(db, id)
+        .await?
+        .into_iter()
+        .map(|c| ClockLine {
+            kind: c.kind,
+            date: c.date,
+            note: c.note,
+        })
+        .collect();
+    let messages = messages::for_request(db, id)
+        .await?
+        .into_iter()
+        .map(|m| MailLine {
+            parse_warnings: inbound::warnings(&m),
+            id: m.id,
+            direction: m.direction,
+            kind: m.kind,
+            state: m.state,
+            from: m.from_addr,
+            to: m.to_addr,
+            subject: m.subject,
+            message_id: m.message_id,
+            sent_at: m.sent_at,
+            received_at: m.received_at,
+            created_at: m.created_at,
+        })
+        .collect();
+    Ok(RequestDetail {
+        row,
+        body,
+        deadlines,
+        clock,
+        messages,
+        timeline: events::timeline(db, id).await?,
+    })
+}

@@ -1,0 +1,348 @@
+//! The daily deadline sweep: states derived from the statutory clock (overdue, very overdue),
+//! one reminder per deadline, the internal review when very overdue, and a regulator
+//! complaint draft when the review is late or upheld. Every action is on the timeline, and
+//! every chase is claimed in `chases` first, so it happens once per deadline.
+
+use super::follow_up::{self, FollowUp};
+use super::lifecycle::advance_from;
+use super::ServiceResult;
+use crate::app::AppContext;
+use crate::calendar::{london_date, Regime, WorkingCalendar};
+use crate::domain::lifecycle::{ClockView, Trigger};
+use crate::domain::{EventName, MessageKind, MessageState, RequestState as S};
+use crate::store::requests::{self, RequestModel};
+use crate::store::{chases, events, locks};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+
+/// The templates the sweep writes with; checked when the daemon starts.
+pub const TEMPLATES: &[&str] = &["overdue-reminder", "internal-review", "regulator-complaint"];
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct SweepReport {
+    pub skipped_locked: bool,
+    pub overdue: Vec<String>,
+    pub very_overdue: Vec<String>,
+    pub reminders: Vec<String>,
+    pub reviews: Vec<String>,
+    pub complaints: Vec<String>,
+    /// Requests whose clock runs again (a clarification answered, a fee paid) that still
+    /// showed the stopped state.
+    pub resumed: Vec<String>,
+    /// Requests no longer late because their due date moved later.
+    pub no_longer_overdue: Vec<String>,
+    /// Unpaid fees notices older than three months.
+    pub lapsed: Vec<String>,
+}
+
+impl std::fmt::Display for SweepReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.skipped_locked {
+            return f.write_str("another daemon is sweeping; skipped");
+        }
+        write!(
+            f,
+            "{} newly overdue, {} newly very overdue, {} reminders, {} internal reviews, {} complaint drafts",
+            self.overdue.len(),
+            self.very_overdue.len(),
+            self.reminders.len(),
+            self.reviews.len(),
+            self.complaints.len()
+        )?;
+        for (n, what) in [
+            (self.resumed.len(), "clocks running again"),
+            (self.no_longer_overdue.len(), "no longer overdue"),
+            (self.lapsed.len(), "unpaid fees lapsed"),
+        ] {
+            if n > 0 {
+                write!(f, ", {n} {what}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every state in which the council owes something or the clock may be running: waiting for
+/// the answer, for the review, or stopped for a clarification or a fee (whose clock may have
+/// restarted, or whose fee may have lapsed).
+const WATCHED: [S; 9] = [
+    S::Sent,
+    S::Acknowledged,
+    S::Extended,
+    S::Overdue,
+    S::VeryOverdue,
+    S::InternalReview,
+    S::ReviewUpheld,
+    S::ClarificationRequested,
+    S::FeesNotice,
+];
+
+/// The daily sweep (the daemon's `sweep` job, `foi run --once sweep`).
+#[tracing::instrument(skip_all)]
+pub async fn sweep(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<SweepReport> {
+    let cal = app.calendar().await?;
+    let today = london_date(now);
+    let txn = app.db.begin().await?;
+    let mut report = SweepReport::default();
+    if !locks::try_job_lock(&txn, "sweep").await? {
+        report.skipped_locked = true;
+        return Ok(report);
+    }
+    for r in requests::in_states(&txn, &WATCHED).await? {
+        let span = tracing::info_span!("request", reference = %r.reference);
+        let _enter = span.enter();
+        sweep_one(app, &txn, &cal, &r, today, now, &mut report).await?;
+    }
+    txn.commit().await?;
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn sweep_one(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    cal: &WorkingCalendar,
+    r: &RequestModel,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> ServiceResult<()> {
+    let Some(mut d) = requests::deadlines_of(r)? else {
+        return Ok(());
+    };
+    let regime: Regime = super::deadlines::regime_of(r)?;
+    let mut state = r.state;
+    let actor = ACTOR;
+
+    // A clock stopped for a clarification or a fee that runs again: the council owes an
+    // answer, so the request shows it is waiting and is chased like any other. Read afresh
+    // from the clock, since the stored copy may predate the fields that say so.
+    if matches!(state, S::ClarificationRequested | S::FeesNotice) {
+        if let Some(fresh) = super::deadlines::current(db, cal, &app.clock_settings(), r).await?
+        {
+            d = fresh;
+        }
+    }
+    let detail = format!(
+        "the clock is running again: the answer is due on {}",
+        d.response_due.map(|d| d.to_string()).unwrap_or_default()
+    );
+    if let Some(next) = advance_from(
+        db,
+        r,
+        state,
+        Trigger::ClockResumed(ClockView::of(&d)),
+        Some(detail),
+        actor,
+        now,
+    )
+    .await?
+    {
+        report.resumed.push(r.reference.clone());
+        state = next;
+    }
+
+    // FOIA s.9(2): an unpaid fee lapses three months after the notice, and with it the duty.
+    if state == S::FeesNotice {
+        if let Some(lapsed) = d.fee_lapses_on.filter(|l| *l <= today) {
+            let detail = format!(
+                    "the fee asked for was not paid within three months, so the request lapsed on {lapsed}; \
+                     if it was paid, record it with `foi requests clock {} fee_received DATE`",
+                    r.reference
+                );
+            advance_from(db, r, state, Trigger::FeeUnpaid, Some(detail), actor, now).await?;
+            report.lapsed.push(r.reference.clone());
+        }
+        return Ok(());
+    }
+    if state == S::ClarificationRequested {
+        return Ok(());
+    }
+
+    // Overdue and very overdue are derived from the clock, never typed in.
+    if matches!(state, S::Sent | S::Acknowledged | S::Extended | S::Overdue) {
+        if let Some(due) = d.response_due.filter(|due| *due < today) {
+            let very = d.very_overdue_from.is_some_and(|v| v <= today);
+            let late = cal.working_days_between(regime, due, today).unwrap_or(0);
+            let detail = format!("the response was due on {due}; it is {late} working day(s) late");
+            if let Some(target) = advance_from(
+                db,
+                r,
+                state,
+                Trigger::Late { very },
+                Some(detail),
+                actor,
+                now,
+            )
+            .await?
+            {
+                if very {
+                    events::record(
+                        db,
+                        r.id,
+                        now,
+                        EventName::StaffAlert,
+                        format!(
+                            "{} is very overdue (due {due}, {late} working days late)",
+                            r.reference
+                        ),
+                        actor,
+                        None,
+                    )
+                    .await?;
+                    report.very_overdue.push(r.reference.clone());
+                } else {
+                    report.overdue.push(r.reference.clone());
+                }
+                state = target;
+            }
+        }
+    }
+    // A due date that moved later (new holiday data, say) can make a late request timely again.
+    if let Some(due) = d.response_due.filter(|due| *due >= today) {
+        let detail = format!("no longer overdue: the response is now due on {due}");
+        if let Some(next) = advance_from(
+            db,
+            r,
+            state,
+            Trigger::NoLongerLate(ClockView::of(&d)),
+            Some(detail),
+            actor,
+            now,
+        )
+        .await?
+        {
+            report.no_longer_overdue.push(r.reference.clone());
+            state = next;
+        }
+    }
+
+    // One polite reminder per period of lateness, in the same thread. The period is the
+    // count the due date belongs to, so a due date that moves a day does not remind again.
+    let period = d.response_period();
+    let after = app.settings.chase.reminder_after_working_days;
+    if after > 0 && matches!(state, S::Overdue | S::VeryOverdue) {
+        if let Some(due) = d.response_due {
+            let send_from = cal.add_working_days(regime, due, after)?;
+            if today >= send_from
+                && chases::claim(db, r.id, MessageKind::Reminder, &period, due, now).await?
+            {
+                let id = follow_up::write(app, db, cal, r, REMINDER, actor, today, now).await?;
+                chases::set_message(db, r.id, MessageKind::Reminder, &period, id).await?;
+                events::record(
+                    db,
+                    r.id,
+                    now,
+                    EventName::ReminderQueued,
+                    format!("overdue reminder queued (response was due {due})"),
+                    actor,
+                    None,
+                )
+                .await?;
+                report.reminders.push(r.reference.clone());
+            }
+        }
+    }
+
+    // Very overdue: the internal review, sent at once or drafted for staff.
+    if state == S::VeryOverdue {
+        if let Some(due) = d.response_due {
+            if chases::claim(db, r.id, MessageKind::InternalReview, &period, due, now).await? {
+                let auto = app.settings.escalation.auto_internal_review;
+                let review = FollowUp {
+                    state: if auto {
+                        MessageState::Queued
+                    } else {
+                        MessageState::Draft
+                    },
+                    ..INTERNAL_REVIEW
+                };
+                let id = follow_up::write(app, db, cal, r, review, actor, today, now).await?;
+                chases::set_message(db, r.id, MessageKind::InternalReview, &period, id).await?;
+                if auto {
+                    follow_up::start_internal_review(app, db, cal, r, today, actor, now).await?;
+                    events::record(
+                        db,
+                        r.id,
+                        now,
+                        EventName::InternalReviewQueued,
+                        "internal review request queued automatically",
+                        actor,
+                        None,
+                    )
+                    .await?;
+                } else {
+                    events::record(
+                        db,
+                        r.id,
+                        now,
+                        EventName::InternalReviewDrafted,
+                        format!("internal review request drafted; check it and send it with `foi approve {}`", r.reference),
+                        actor,
+                        None,
+                    )
+                    .await?;
+                }
+                report.reviews.push(r.reference.clone());
+            }
+        }
+    }
+
+    // A late or upheld review: a complaint draft for the regulator, once per review.
+    let late_review = state == S::InternalReview && d.review_due.is_some_and(|rd| rd < today);
+    if late_review || state == S::ReviewUpheld {
+        let key = d.review_due.unwrap_or(today);
+        let period = d
+            .review_period()
+            .unwrap_or_else(|| format!("deadline:{key}"));
+        if chases::claim(db, r.id, MessageKind::Complaint, &period, key, now).await? {
+            let id = follow_up::write(app, db, cal, r, COMPLAINT, actor, today, now).await?;
+            chases::set_message(db, r.id, MessageKind::Complaint, &period, id).await?;
+            let window = d
+                .complaint_window_end
+                .map(|w| format!("; the complaint window ends on {w}"))
+                .unwrap_or_default();
+            events::record(
+                db,
+                r.id,
+                now,
+                EventName::ComplaintDrafted,
+                format!(
+                    "a complaint to the {} was drafted for staff to check and submit{window}",
+                    regime.regulator()
+                ),
+                actor,
+                None,
+            )
+            .await?;
+            report.complaints.push(r.reference.clone());
+        }
+    }
+    Ok(())
+}
+
+const ACTOR: &str = "daemon:sweep";
+
+const REMINDER: FollowUp = FollowUp {
+    template: "overdue-reminder",
+    kind: MessageKind::Reminder,
+    auto_submitted: true,
+    state: MessageState::Queued,
+};
+
+/// The internal review the sweep drafts (and `foi approve` writes again before sending).
+pub const REVIEW_TEMPLATE: &str = "internal-review";
+
+const INTERNAL_REVIEW: FollowUp = FollowUp {
+    template: REVIEW_TEMPLATE,
+    kind: MessageKind::InternalReview,
+    auto_submitted: false,
+    state: MessageState::Draft,
+};
+
+const COMPLAINT: FollowUp = FollowUp {
+    template: "regulator-complaint",
+    kind: MessageKind::Complaint,
+    auto_submitted: false,
+    state: MessageState::Draft,
+};

@@ -1,0 +1,47 @@
+//! What staff recorded about each council answer.
+
+use super::entities::classification::{self, Entity as Classification};
+use super::StoreResult;
+use crate::domain::Outcome;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+pub use classification::Model as ClassificationModel;
+
+#[allow(clippy::too_many_arguments)]
+pub async fn add(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+    message_id: Option<i32>,
+    outcome: Outcome,
+    exemptions: &[String],
+    note: Option<&str>,
+    received_on: NaiveDate,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<ClassificationModel> {
+    Ok(classification::ActiveModel {
+        request_id: Set(request_id),
+        message_id: Set(message_id),
+        outcome: Set(outcome.to_string()),
+        exemptions: Set(exemptions.join(",")),
+        note: Set(note.map(str::to_string)),
+        received_on: Set(Some(received_on)),
+        at: Set(now),
+        actor: Set(actor.to_string()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Classifications recorded since `from` (the digest's week).
+pub async fn since(
+    db: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+) -> StoreResult<Vec<ClassificationModel>> {
+    Ok(Classification::find()
+        .filter(classification::Column::At.gte(from))
+        .all(db)
+        .await?)
+}

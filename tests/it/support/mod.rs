@@ -1,0 +1,5 @@
+//! Real servers and hand-written mail for the tests.
+
+pub mod corpus;
+pub mod imap;
+pub mod smtp;
