@@ -3,11 +3,11 @@
 //! resident memory before, after and at peak, to show it stays flat.
 //! Run: `cargo bench --bench ingest` (`FOI_BENCH_N` changes the count).
 
-#[path = "../tests/support/corpus.rs"]
+#[path = "../tests/it/support/corpus.rs"]
 mod corpus;
 
 use chrono::Utc;
-use foi::ingest::{Ingested, Ingestor};
+use foi::services::ingest::{ingest, Ingested};
 use foi::settings::Settings;
 use std::time::Instant;
 
@@ -65,14 +65,12 @@ fn main() {
     settings.database.url = format!("sqlite://{}", dir.path().join("bench.db").display());
     settings.paths.data_dir = dir.path().join("var");
     let (rate, stored, rss_before, rss_after) = rt.block_on(async {
-        let db = foi::app::connect_and_migrate(&settings).await.unwrap();
-        let ingestor = Ingestor::new(db, &settings);
+        let app = foi::AppContext::build(settings.clone()).await.unwrap();
         let rss_before = rss_kb("VmRSS:");
         let started = Instant::now();
         let mut stored = 0;
         for m in &messages {
-            if let Ingested::Stored { .. } = ingestor.ingest(m, "bench", Utc::now()).await.unwrap()
-            {
+            if let Ingested::Stored { .. } = ingest(&app, Utc::now(), m, "bench").await.unwrap() {
                 stored += 1;
             }
         }

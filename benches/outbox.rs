@@ -2,13 +2,14 @@
 //! loop of lettre sends to the same sink). Run: `cargo bench --bench outbox` (needs
 //! python3-aiosmtpd: `scripts/install-deps.sh`). Prints messages per second for both and the ratio.
 
-#[path = "../tests/support/smtp.rs"]
+#[path = "../tests/it/support/smtp.rs"]
 mod smtp;
 
 use chrono::{TimeZone, Utc};
 use foi::import::{parse_authorities, parse_twinnings};
-use foi::mail::{DispatchOutcome, MailTransport, Outbox, OutgoingEmail};
-use foi::queue::Queuer;
+use foi::mail::OutgoingEmail;
+use foi::services::dispatch::{self, DispatchOutcome};
+use foi::services::queue::{self, QueueOne};
 use foi::settings::{Settings, SmtpSecurity, TransportKind};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::collections::BTreeMap;
@@ -95,33 +96,28 @@ async fn run() {
         .0
         .id;
     let now = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
-    let q = Queuer {
-        settings: &app.settings,
-        letters: &app.letters,
-        now,
-        actor: "bench",
-    };
     for _ in 0..n {
-        q.queue_one(
-            &app.db,
-            "twinning-agreement",
-            "bench-council",
-            Some(link),
-            &BTreeMap::new(),
-            false,
-            true, // again: the same letter, deliberately
+        queue::one(
+            &app,
+            now,
+            QueueOne {
+                template: "twinning-agreement".into(),
+                authority: "bench-council".into(),
+                twinning: Some(link),
+                vars: BTreeMap::new(),
+                dry_run: false,
+                again: true, // the same letter, deliberately
+                actor: "bench".into(),
+            },
         )
         .await
         .unwrap();
     }
-    let transport = MailTransport::from_settings(&settings).unwrap();
-    let outbox = Outbox::new(app.db.clone(), transport, settings.clone(), "bench")
-        .await
-        .unwrap();
+    let outbox = app;
     let started = Instant::now();
     let mut sent = 0;
     loop {
-        match outbox.try_execute_task(now).await.unwrap() {
+        match dispatch::try_execute_task(&outbox, now).await.unwrap() {
             DispatchOutcome::Sent { .. } => sent += 1,
             DispatchOutcome::Idle => break,
             other => panic!("{other:?}"),

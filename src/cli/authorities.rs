@@ -1,6 +1,7 @@
 use super::{output, Ctx};
 use crate::domain::EmailAddress;
-use crate::store::{authorities, requests, twinnings};
+use crate::services::directory;
+use crate::store::authorities;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -45,8 +46,8 @@ pub async fn run(ctx: &Ctx, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AuthoritiesCommand::List { tag, json } => {
-            let db = ctx.db().await?;
-            let list = authorities::list(&db, tag.as_deref()).await?;
+            let app = ctx.app().await?;
+            let list = directory::authorities(&app, tag.as_deref()).await?;
             if json {
                 let v: Vec<_> = list.iter().map(authority_json).collect();
                 return output::json(&v);
@@ -71,17 +72,12 @@ pub async fn run(ctx: &Ctx, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AuthoritiesCommand::Show { slug, json } => {
-            let db = ctx.db().await?;
-            let a = authorities::get_by_slug(&db, &slug).await?;
-            let links = twinnings::for_authority(&db, a.id).await?;
-            let reqs = requests::list(
-                &db,
-                &requests::RequestFilter {
-                    authority_slug: Some(a.slug.clone()),
-                    ..Default::default()
-                },
-            )
-            .await?;
+            let app = ctx.app().await?;
+            let directory::AuthorityDetail {
+                authority: a,
+                links,
+                requests: reqs,
+            } = directory::authority(&app, &slug).await?;
             if json {
                 let mut v = authority_json(&a);
                 v["twinnings"] = serde_json::to_value(

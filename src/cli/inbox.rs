@@ -1,7 +1,7 @@
 use super::{output, Ctx, TempFail};
+use crate::services::directory;
 use crate::services::ingest::{ingest as store_mail, Ingested};
 use crate::services::{assign, poll, ServiceError, CLI};
-use crate::store::inbound;
 use anyhow::Context as _;
 use clap::Subcommand;
 use std::io::Read;
@@ -128,9 +128,14 @@ pub async fn ingest(ctx: &Ctx, args: IngestArgs) -> anyhow::Result<()> {
     for path in names {
         let raw =
             std::fs::read(&path).map_err(io_temp(format!("cannot read {}", path.display())))?;
-        let r = store_mail(&app, ctx.clock(), &raw, &format!("maildir:{}", path.display()))
-            .await
-            .map_err(temp)?;
+        let r = store_mail(
+            &app,
+            ctx.clock(),
+            &raw,
+            &format!("maildir:{}", path.display()),
+        )
+        .await
+        .map_err(temp)?;
         // Stored but not moved: the next run finds it again and sees a duplicate.
         move_to_cur(&path, &cur).map_err(io_temp(format!(
             "stored {} but cannot move it to {}",
@@ -172,14 +177,14 @@ pub async fn inbox(ctx: &Ctx, cmd: InboxCommand) -> anyhow::Result<()> {
     match cmd {
         InboxCommand::Unmatched { json } => {
             let app = ctx.app().await?;
-            let list = inbound::unmatched(&app.db).await?;
+            let list = directory::unmatched(&app).await?;
             if json {
                 let v: Vec<_> = list
                     .iter()
                     .map(|m| {
                         serde_json::json!({"id": m.id, "from": m.from_addr, "subject": m.subject,
                             "date": m.received_at, "kind": m.kind, "message_id": m.message_id,
-                            "parse_warnings": inbound::warnings(m)})
+                            "parse_warnings": directory::warnings(m)})
                     })
                     .collect();
                 return output::json(&v);

@@ -128,7 +128,8 @@ pub fn read_import_file(path: &std::path::Path) -> anyhow::Result<String> {
     Ok(decoded.text)
 }
 
-/// What every command gets: settings and the clock.
+/// What every command gets before it builds the application context: the settings it was
+/// started with and the clock (`--now`).
 pub struct Ctx {
     pub settings: Settings,
     pub now: DateTime<Utc>,
@@ -144,10 +145,6 @@ impl Ctx {
         } else {
             Utc::now()
         }
-    }
-
-    pub async fn db(&self) -> anyhow::Result<sea_orm::DatabaseConnection> {
-        Ok(crate::app::connect_and_migrate(&self.settings).await?)
     }
 
     pub async fn app(&self) -> anyhow::Result<crate::Application> {

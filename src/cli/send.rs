@@ -1,8 +1,8 @@
 use super::{output, Ctx};
 use crate::domain::MessageState;
+use crate::services::directory;
 use crate::services::dispatch::{self, DispatchOutcome};
 use crate::services::{retry, CLI};
-use crate::store::{messages, requests};
 use clap::Subcommand;
 use std::sync::atomic::AtomicBool;
 
@@ -131,7 +131,6 @@ fn print_outcome(o: &DispatchOutcome) {
 
 pub async fn outbox(ctx: &Ctx, cmd: OutboxCommand) -> anyhow::Result<()> {
     let app = ctx.app().await?;
-    let db = &app.db;
     match cmd {
         OutboxCommand::List { state, json } => {
             let state = state
@@ -139,16 +138,14 @@ pub async fn outbox(ctx: &Ctx, cmd: OutboxCommand) -> anyhow::Result<()> {
                 .map(parse_state)
                 .transpose()
                 .map_err(anyhow::Error::msg)?;
-            let list = messages::list_outbound(db, state).await?;
-            let ids: Vec<i32> = list.iter().filter_map(|m| m.request_id).collect();
-            let refs: std::collections::HashMap<i32, String> =
-                requests::references_by_id(db, &ids).await?;
+            let list = directory::outbox(&app, state).await?;
             if json {
                 let v: Vec<_> = list
                     .iter()
-                    .map(|m| {
+                    .map(|line| {
+                        let m = &line.message;
                         serde_json::json!({
-                            "id": m.id, "reference": m.request_id.and_then(|i| refs.get(&i)), "kind": m.kind,
+                            "id": m.id, "reference": line.reference, "kind": m.kind,
                             "state": m.state, "to": m.to_addr, "subject": m.subject, "message_id": m.message_id,
                             "attempts": m.attempts, "next_attempt_at": m.next_attempt_at, "sent_at": m.sent_at,
                             "last_error": m.last_error, "server_reply": m.server_reply,
@@ -159,12 +156,11 @@ pub async fn outbox(ctx: &Ctx, cmd: OutboxCommand) -> anyhow::Result<()> {
             }
             let rows: Vec<Vec<String>> = list
                 .iter()
-                .map(|m| {
+                .map(|line| {
+                    let m = &line.message;
                     vec![
                         m.id.to_string(),
-                        m.request_id
-                            .and_then(|i| refs.get(&i).cloned())
-                            .unwrap_or_else(|| "-".into()),
+                        line.reference.clone().unwrap_or_else(|| "-".into()),
                         m.kind.to_string(),
                         m.state.to_string(),
                         m.to_addr.clone(),

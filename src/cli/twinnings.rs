@@ -1,5 +1,6 @@
 use super::{output, Ctx};
 use crate::domain::TwinningStatus;
+use crate::services::directory;
 use crate::store::twinnings;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -52,8 +53,8 @@ pub async fn run(ctx: &Ctx, cmd: TwinningsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         TwinningsCommand::List { status, json } => {
-            let db = ctx.db().await?;
-            let list = twinnings::list(&db, status, None).await?;
+            let app = ctx.app().await?;
+            let list = directory::twinnings(&app, status).await?;
             if json {
                 let v: Vec<_> = list
                     .iter()

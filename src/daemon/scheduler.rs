@@ -66,7 +66,10 @@ pub async fn run(app: Arc<AppContext>, mut shutdown: watch::Receiver<bool>) -> a
                 if stopping.load(Ordering::SeqCst) {
                     break;
                 }
-                log_result(name, run_once(&app, job.as_ref(), Utc::now(), &stopping).await);
+                log_result(
+                    name,
+                    run_once(&app, job.as_ref(), Utc::now(), &stopping).await,
+                );
             }
         }));
     }

@@ -95,7 +95,12 @@ pub fn next(current: S, trigger: Trigger) -> Move {
         // Staff know best what the answer was, whatever the request showed.
         T::Classified(o) => Some(o.state()),
         T::Clock(kind, clock) => on_clock(current, kind, clock, waiting),
-        T::Late { very } if matches!(current, S::Sent | S::Acknowledged | S::Extended | S::Overdue) => {
+        T::Late { very }
+            if matches!(
+                current,
+                S::Sent | S::Acknowledged | S::Extended | S::Overdue
+            ) =>
+        {
             Some(if very { S::VeryOverdue } else { S::Overdue })
         }
         T::NoLongerLate(clock) if matches!(current, S::Overdue | S::VeryOverdue) => {
@@ -185,10 +190,16 @@ mod tests {
             .filter(|s| *s != Extended)
             .collect();
         let mut t = vec![
-            (T::LetterAccepted, from(&[Draft, Queued, DeliveryFailed], Sent)),
+            (
+                T::LetterAccepted,
+                from(&[Draft, Queued, DeliveryFailed], Sent),
+            ),
             (
                 T::LetterUndelivered,
-                from(&[Queued, Sent, Acknowledged, Overdue, VeryOverdue], DeliveryFailed),
+                from(
+                    &[Queued, Sent, Acknowledged, Overdue, VeryOverdue],
+                    DeliveryFailed,
+                ),
             ),
             (T::Resend, from(&[DeliveryFailed], Queued)),
             (
@@ -214,7 +225,10 @@ mod tests {
                 T::Late { very: true },
                 from(&[Sent, Acknowledged, Extended, Overdue], VeryOverdue),
             ),
-            (T::NoLongerLate(RUNNING), from(&[Overdue, VeryOverdue], Sent)),
+            (
+                T::NoLongerLate(RUNNING),
+                from(&[Overdue, VeryOverdue], Sent),
+            ),
             (
                 T::NoLongerLate(EXTENDED),
                 from(&[Overdue, VeryOverdue], Extended),

@@ -95,7 +95,10 @@ mod tests {
             assert_eq!(MessageState::parse(s.as_str()).unwrap(), *s);
         }
         let err = MessageState::parse("lost").unwrap_err().to_string();
-        assert!(err.contains("'lost' is not a message state") && err.contains("written"), "{err}");
+        assert!(
+            err.contains("'lost' is not a message state") && err.contains("written"),
+            "{err}"
+        );
         assert!(Direction::parse("sideways").is_err());
     }
 }

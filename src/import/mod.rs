@@ -4,6 +4,7 @@
 
 mod authorities;
 mod contacts;
+pub mod shipped;
 mod table;
 mod text;
 mod twinnings;

@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn reads_the_shipped_dataset() {
-        let rows = parse_twinnings("seed.tsv", crate::services::seed::TWINNINGS_TSV).unwrap();
+        let rows = parse_twinnings("seed.tsv", crate::import::shipped::TWINNINGS_TSV).unwrap();
         assert_eq!(rows.len(), 40);
         let sheffield: Vec<_> = rows
             .iter()

@@ -92,16 +92,40 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LetterError> {
 /// The templates shipped with the program, compiled in: an installed binary (an MTA pipe, a
 /// daemon started elsewhere) writes letters without the source folder.
 const EMBEDDED: &[(&str, &str)] = &[
-    ("internal-review.hbs", include_str!("../../letter-templates/internal-review.hbs")),
-    ("overdue-reminder.hbs", include_str!("../../letter-templates/overdue-reminder.hbs")),
-    ("regulator-complaint.hbs", include_str!("../../letter-templates/regulator-complaint.hbs")),
-    ("twinning-agreement.hbs", include_str!("../../letter-templates/twinning-agreement.hbs")),
-    ("weekly-digest.hbs", include_str!("../../letter-templates/weekly-digest.hbs")),
-    ("weekly-digest.html.hbs", include_str!("../../letter-templates/weekly-digest.html.hbs")),
+    (
+        "internal-review.hbs",
+        include_str!("../../letter-templates/internal-review.hbs"),
+    ),
+    (
+        "overdue-reminder.hbs",
+        include_str!("../../letter-templates/overdue-reminder.hbs"),
+    ),
+    (
+        "regulator-complaint.hbs",
+        include_str!("../../letter-templates/regulator-complaint.hbs"),
+    ),
+    (
+        "twinning-agreement.hbs",
+        include_str!("../../letter-templates/twinning-agreement.hbs"),
+    ),
+    (
+        "weekly-digest.hbs",
+        include_str!("../../letter-templates/weekly-digest.hbs"),
+    ),
+    (
+        "weekly-digest.html.hbs",
+        include_str!("../../letter-templates/weekly-digest.html.hbs"),
+    ),
 ];
 const EMBEDDED_PARTIALS: &[(&str, &str)] = &[
-    ("reference.hbs", include_str!("../../letter-templates/partials/reference.hbs")),
-    ("signature.hbs", include_str!("../../letter-templates/partials/signature.hbs")),
+    (
+        "reference.hbs",
+        include_str!("../../letter-templates/partials/reference.hbs"),
+    ),
+    (
+        "signature.hbs",
+        include_str!("../../letter-templates/partials/signature.hbs"),
+    ),
 ];
 
 /// One template file's text and the path it is reported under.

@@ -34,7 +34,10 @@ pub enum Kept {
 pub trait Mailbox {
     type Error: From<ImapError>;
     /// The stored (UIDVALIDITY, last UID) for the mailbox `key`.
-    fn mark(&mut self, key: &str) -> impl Future<Output = Result<Option<(u32, u32)>, Self::Error>> + Send;
+    fn mark(
+        &mut self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<(u32, u32)>, Self::Error>> + Send;
     fn set_mark(
         &mut self,
         key: &str,
@@ -42,7 +45,11 @@ pub trait Mailbox {
         last_uid: u32,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
     /// Keeps one raw message; `source` says where it came from.
-    fn keep(&mut self, raw: &[u8], source: &str) -> impl Future<Output = Result<Kept, Self::Error>> + Send;
+    fn keep(
+        &mut self,
+        raw: &[u8],
+        source: &str,
+    ) -> impl Future<Output = Result<Kept, Self::Error>> + Send;
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

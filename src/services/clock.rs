@@ -114,7 +114,9 @@ pub async fn record_in(
     };
     events::record(db, model.id, now, kind, detail, actor, None).await?;
     let vanished = || StoreError::NotFound(format!("request {} vanished", model.reference));
-    let fresh = requests::get_by_id(db, model.id).await?.ok_or_else(vanished)?;
+    let fresh = requests::get_by_id(db, model.id)
+        .await?
+        .ok_or_else(vanished)?;
     let moved = refresh(
         db,
         cal,
@@ -126,7 +128,9 @@ pub async fn record_in(
         now,
     )
     .await?;
-    let fresh = requests::get_by_id(db, model.id).await?.ok_or_else(vanished)?;
+    let fresh = requests::get_by_id(db, model.id)
+        .await?
+        .ok_or_else(vanished)?;
     let mut state = None;
     if let Some(d) = requests::deadlines_of(&fresh)? {
         let clock = ClockView::of(&d);
@@ -150,8 +154,16 @@ pub async fn record_in(
                 }
                 _ => format!("{kind} on {date}"),
             };
-            events::record(db, fresh.id, now, next, format!("now {next}: {why}"), actor, None)
-                .await?;
+            events::record(
+                db,
+                fresh.id,
+                now,
+                next,
+                format!("now {next}: {why}"),
+                actor,
+                None,
+            )
+            .await?;
         }
     }
     Ok(ClockRecorded {

@@ -13,9 +13,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
 pub fn regime_of(model: &RequestModel) -> ServiceResult<Regime> {
-    model.regime.parse::<Regime>().map_err(|e| {
-        StoreError::Invalid(format!("{}: stored regime: {e}", model.reference)).into()
-    })
+    model
+        .regime
+        .parse::<Regime>()
+        .map_err(|e| StoreError::Invalid(format!("{}: stored regime: {e}", model.reference)).into())
 }
 
 /// The deadlines computed afresh from the request's clock events (the stored copy may predate
@@ -165,9 +166,15 @@ pub async fn calculate(
     working_days: u32,
 ) -> ServiceResult<Option<crate::calendar::Explanation>> {
     let cal = app.calendar().await?;
-    crate::calendar::explain_clock_days(&cal, regime, events, &app.clock_settings(), Some(working_days))
-        .map_err(|source| ServiceError::Clock {
-            reference: "the calculation".into(),
-            source,
-        })
+    crate::calendar::explain_clock_days(
+        &cal,
+        regime,
+        events,
+        &app.clock_settings(),
+        Some(working_days),
+    )
+    .map_err(|source| ServiceError::Clock {
+        reference: "the calculation".into(),
+        source,
+    })
 }

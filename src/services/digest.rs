@@ -105,8 +105,10 @@ pub async fn build(
                 json!({"reference": r.reference, "authority": authority(r), "due": iso_date(due),
                 "working_days_overdue": late, "state": r.state}),
             );
-        } else if matches!(r.state, RequestState::Sent | RequestState::Acknowledged | RequestState::Extended)
-            && due >= today
+        } else if matches!(
+            r.state,
+            RequestState::Sent | RequestState::Acknowledged | RequestState::Extended
+        ) && due >= today
             && horizon(regime).is_some_and(|h| due <= h)
         {
             let left = cal.working_days_between(regime, today, due).unwrap_or(0);
@@ -217,25 +219,21 @@ pub async fn send(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<DigestO
     for to in &app.settings.digest.recipients {
         messages::enqueue(
             &txn,
-            NewOutbound {
-                request_id: None,
-                kind: MessageKind::Digest,
-                from_addr: app.settings.mail.from_address.clone(),
-                to_addr: to.clone(),
-                reply_to: app.settings.mail.from_address.clone(),
-                subject: text.subject.clone(),
-                body: text.body.clone(),
-                message_id: new_message_id(
+            NewOutbound::new(
+                MessageKind::Digest,
+                &app.settings.mail.from_address,
+                to,
+                &app.settings.mail.from_address,
+                text.subject.clone(),
+                text.body.clone(),
+                new_message_id(
                     &format!("digest-{}", digest.iso_week.to_lowercase()),
                     &app.settings.mail.reply_domain,
                     now,
                 ),
-                in_reply_to: None,
-                references: None,
-                auto_submitted: true,
-                html_body: Some(html.clone()),
-                state: MessageState::Queued,
-            },
+            )
+            .auto_submitted(true)
+            .html(html.clone()),
             now,
         )
         .await?;

@@ -59,7 +59,6 @@ pub struct Claimed {
     pub email: OutgoingEmail,
 }
 
-
 /// Marks messages whose worker died mid-send as `uncertain`, with a timeline event each.
 pub async fn recover(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<Vec<MessageModel>> {
     let stale = messages::expire_leases(&app.db, now).await?;
@@ -500,13 +499,14 @@ pub async fn drain(
     // and the sending window stay true on a long run.
     let started = std::time::Instant::now();
     let mut handled = 0;
-    while !stopping.load(std::sync::atomic::Ordering::SeqCst) && limit.is_none_or(|l| handled < l)
-    {
+    while !stopping.load(std::sync::atomic::Ordering::SeqCst) && limit.is_none_or(|l| handled < l) {
         let step_now = now + Duration::from_std(started.elapsed()).unwrap_or_default();
         let outcome = try_execute_task(app, step_now).await?;
         let stop = matches!(
             outcome,
-            DispatchOutcome::Idle | DispatchOutcome::Throttled { .. } | DispatchOutcome::Closed { .. }
+            DispatchOutcome::Idle
+                | DispatchOutcome::Throttled { .. }
+                | DispatchOutcome::Closed { .. }
         );
         if matches!(outcome, DispatchOutcome::Idle) {
             break;

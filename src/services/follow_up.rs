@@ -76,21 +76,19 @@ pub async fn write(
     };
     let m = messages::enqueue(
         db,
-        NewOutbound {
-            request_id: Some(r.id),
-            kind: f.kind,
-            from_addr: app.settings.mail.from_address.clone(),
-            to_addr: to,
-            reply_to: r.reply_to.clone(),
-            subject: letter.subject,
-            body: letter.body,
-            message_id: new_message_id(&r.reference, &app.settings.mail.reply_domain, now),
-            in_reply_to: earlier.first().cloned(),
-            references: (!earlier.is_empty()).then(|| earlier.join(" ")),
-            auto_submitted: f.auto_submitted,
-            html_body: None,
-            state: f.state,
-        },
+        NewOutbound::new(
+            f.kind,
+            &app.settings.mail.from_address,
+            &to,
+            &r.reply_to,
+            letter.subject,
+            letter.body,
+            new_message_id(&r.reference, &app.settings.mail.reply_domain, now),
+        )
+        .for_request(r.id)
+        .threaded(&earlier)
+        .auto_submitted(f.auto_submitted)
+        .state(f.state),
         now,
     )
     .await?;

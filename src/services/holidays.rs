@@ -5,7 +5,9 @@
 
 use super::{ServiceError, ServiceResult};
 use crate::app::AppContext;
-use crate::calendar::{Division, Holiday, HolidayCalendar, Moved, OperatorHolidays, WorkingCalendar};
+use crate::calendar::{
+    Division, Holiday, HolidayCalendar, Moved, OperatorHolidays, WorkingCalendar,
+};
 use crate::store::{holidays, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
@@ -111,5 +113,9 @@ pub async fn list(
     let ops = holidays::load(&app.db).await?;
     let cal = HolidayCalendar::with_operator(&ops)
         .map_err(|e| StoreError::Invalid(format!("holiday data: {e}")))?;
-    Ok(cal.holidays_in(year, division).into_iter().cloned().collect())
+    Ok(cal
+        .holidays_in(year, division)
+        .into_iter()
+        .cloned()
+        .collect())
 }

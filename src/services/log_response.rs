@@ -55,12 +55,13 @@ pub async fn log_response(
     let mut stored = Vec::new();
     for d in &input.documents {
         let sha = crate::files::sha256_hex(&d.bytes);
-        let path = crate::files::store(data_dir, "attachments", &sha, "", &d.bytes).map_err(
-            |e| ServiceError::Disk {
-                dir: data_dir.display().to_string(),
-                message: format!("{}: {e}", d.name),
-            },
-        )?;
+        let path =
+            crate::files::store(data_dir, "attachments", &sha, "", &d.bytes).map_err(|e| {
+                ServiceError::Disk {
+                    dir: data_dir.display().to_string(),
+                    message: format!("{}: {e}", d.name),
+                }
+            })?;
         fingerprint.push_str(&sha);
         stored.push((d, sha, path));
     }

@@ -9,6 +9,7 @@ pub mod classify;
 pub mod clock;
 pub mod deadlines;
 pub mod digest;
+pub mod directory;
 pub mod dispatch;
 pub mod follow_up;
 pub mod holidays;

@@ -4,9 +4,7 @@
 use super::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::calendar::london_date;
-use crate::domain::{
-    EmailAddress, MessageKind, MessageState, Reference, RequestState, TwinningStatus,
-};
+use crate::domain::{EmailAddress, MessageKind, Reference, RequestState, TwinningStatus};
 use crate::letters::{LetterContext, LetterRequest, Rendered, TemplateKind};
 use crate::mail::new_message_id;
 use crate::store::authorities::{self, AuthorityModel};
@@ -301,21 +299,16 @@ async fn enqueue(
     };
     messages::enqueue(
         db,
-        messages::NewOutbound {
-            request_id: Some(r.id),
-            kind: MessageKind::Request,
-            from_addr: app.settings.mail.from_address.clone(),
-            to_addr: to,
-            reply_to: r.reply_to.clone(),
-            subject: r.subject.clone(),
-            body: r.body.clone(),
-            message_id: new_message_id(&r.reference, &app.settings.mail.reply_domain, now),
-            in_reply_to: None,
-            references: None,
-            auto_submitted: false,
-            html_body: None,
-            state: MessageState::Queued,
-        },
+        messages::NewOutbound::new(
+            MessageKind::Request,
+            &app.settings.mail.from_address,
+            &to,
+            &r.reply_to,
+            r.subject.clone(),
+            r.body.clone(),
+            new_message_id(&r.reference, &app.settings.mail.reply_domain, now),
+        )
+        .for_request(r.id),
         now,
     )
     .await?;

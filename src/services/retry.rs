@@ -93,9 +93,8 @@ async fn retry_in(
                 .iter()
                 .any(|a| is_placeholder_address(a))
         {
-            let (letter, reply_to) = super::queue::rerender(app, db, now, r)
-                .await
-                .map_err(|e| {
+            let (letter, reply_to) =
+                super::queue::rerender(app, db, now, r).await.map_err(|e| {
                     ServiceError::refused(format!(
                         "{}: cannot write the letter again: {e}",
                         r.reference
@@ -113,7 +112,8 @@ async fn retry_in(
             .await?;
             // It never left (SMTP refused to hand it over), so no council has the old
             // Message-ID, which was on the placeholder domain: give it one on the real one.
-            let id = crate::mail::new_message_id(&r.reference, &app.settings.mail.reply_domain, now);
+            let id =
+                crate::mail::new_message_id(&r.reference, &app.settings.mail.reply_domain, now);
             messages::set_message_id(db, m.id, &id).await?;
             rewritten = true;
         }
@@ -148,7 +148,9 @@ async fn retry_in(
             r.id,
             now,
             EventName::Readdressed,
-            format!("letters now go to {new}, the council's current FOI address (they went to {old})"),
+            format!(
+                "letters now go to {new}, the council's current FOI address (they went to {old})"
+            ),
             actor,
             None,
         )

@@ -7,8 +7,7 @@ use crate::import::{parse_contacts, parse_twinnings};
 use crate::store::{authorities, twinnings};
 use sea_orm::TransactionTrait;
 
-pub const TWINNINGS_TSV: &str = include_str!("../../config/seed/uk-china-twinnings.tsv");
-pub const CONTACTS_TSV: &str = include_str!("../../config/seed/council-foi-contacts.tsv");
+use crate::import::shipped::{CONTACTS_TSV, TWINNINGS_TSV};
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct SeedSummary {

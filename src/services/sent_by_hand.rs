@@ -71,9 +71,20 @@ pub async fn record(
     let letters =
         messages::mark_sent_by_hand(&txn, r.id, MessageKind::Request, &detail, now).await?;
     requests::set_sent_at(&txn, r.id, start_of_london_day(on)).await?;
-    events::record(&txn, r.id, now, RequestState::Sent, detail.clone(), actor, None).await?;
+    events::record(
+        &txn,
+        r.id,
+        now,
+        RequestState::Sent,
+        detail.clone(),
+        actor,
+        None,
+    )
+    .await?;
     let vanished = || StoreError::NotFound(format!("request {} vanished", r.reference));
-    let fresh = requests::get_by_id(&txn, r.id).await?.ok_or_else(vanished)?;
+    let fresh = requests::get_by_id(&txn, r.id)
+        .await?
+        .ok_or_else(vanished)?;
     super::clock::record_in(
         &txn,
         &cal,
@@ -86,7 +97,9 @@ pub async fn record(
         now,
     )
     .await?;
-    let fresh = requests::get_by_id(&txn, r.id).await?.ok_or_else(vanished)?;
+    let fresh = requests::get_by_id(&txn, r.id)
+        .await?
+        .ok_or_else(vanished)?;
     txn.commit().await?;
     Ok(SentByHand {
         reference: r.reference.clone(),

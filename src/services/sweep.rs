@@ -118,8 +118,7 @@ async fn sweep_one(
     // answer, so the request shows it is waiting and is chased like any other. Read afresh
     // from the clock, since the stored copy may predate the fields that say so.
     if matches!(state, S::ClarificationRequested | S::FeesNotice) {
-        if let Some(fresh) = super::deadlines::current(db, cal, &app.clock_settings(), r).await?
-        {
+        if let Some(fresh) = super::deadlines::current(db, cal, &app.clock_settings(), r).await? {
             d = fresh;
         }
     }

@@ -26,7 +26,11 @@ pub async fn version(db: &impl ConnectionTrait) -> StoreResult<Version> {
     let mut parts = Vec::new();
     if let Some(row) = row {
         for col in ["a", "b", "c", "d"] {
-            parts.push(<Option<String> as TryGetable>::try_get(&row, "", col).ok().flatten());
+            parts.push(
+                <Option<String> as TryGetable>::try_get(&row, "", col)
+                    .ok()
+                    .flatten(),
+            );
         }
     }
     Ok(Version(parts))

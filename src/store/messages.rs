@@ -2,8 +2,8 @@
 //! later, the stored inbound mail.
 
 use super::entities::message::{self, Entity as Message};
-use crate::domain::{Direction, MessageKind, MessageState as St};
 use super::StoreResult;
+use crate::domain::{Direction, MessageKind, MessageState as St};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -30,6 +30,64 @@ pub struct NewOutbound {
     pub html_body: Option<String>,
     /// `Queued` to send, or `Draft` to wait for a person (`foi approve`).
     pub state: St,
+}
+
+impl NewOutbound {
+    /// A letter or staff mail to queue, with its Message-ID fixed now so every later attempt
+    /// sends the very same message.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        kind: MessageKind,
+        from_addr: &str,
+        to_addr: &str,
+        reply_to: &str,
+        subject: String,
+        body: String,
+        message_id: String,
+    ) -> Self {
+        NewOutbound {
+            request_id: None,
+            kind,
+            from_addr: from_addr.to_string(),
+            to_addr: to_addr.to_string(),
+            reply_to: reply_to.to_string(),
+            subject,
+            body,
+            message_id,
+            in_reply_to: None,
+            references: None,
+            auto_submitted: false,
+            html_body: None,
+            state: St::Queued,
+        }
+    }
+
+    pub fn for_request(mut self, id: i32) -> Self {
+        self.request_id = Some(id);
+        self
+    }
+
+    /// In the thread of these earlier Message-IDs (oldest first).
+    pub fn threaded(mut self, earlier: &[String]) -> Self {
+        self.in_reply_to = earlier.first().cloned();
+        self.references = (!earlier.is_empty()).then(|| earlier.join(" "));
+        self
+    }
+
+    pub fn auto_submitted(mut self, yes: bool) -> Self {
+        self.auto_submitted = yes;
+        self
+    }
+
+    pub fn html(mut self, body: String) -> Self {
+        self.html_body = Some(body);
+        self
+    }
+
+    pub fn state(mut self, state: St) -> Self {
+        self.state = state;
+        self
+    }
 }
 
 pub(crate) fn domain_of(addr: &str) -> String {
@@ -304,12 +362,7 @@ pub async fn retryable_for_request(
     Ok(Message::find()
         .filter(message::Column::RequestId.eq(request_id))
         .filter(message::Column::Direction.eq(Direction::Outbound))
-        .filter(message::Column::State.is_in([
-            St::Uncertain,
-            St::Failed,
-            St::Retry,
-            St::Written,
-        ]))
+        .filter(message::Column::State.is_in([St::Uncertain, St::Failed, St::Retry, St::Written]))
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?)
@@ -380,9 +433,16 @@ pub async fn unsent_to(
 }
 
 /// Gives a message that never left a new Message-ID (one on the configured reply domain).
-pub async fn set_message_id(db: &impl ConnectionTrait, id: i32, message_id: &str) -> StoreResult<()> {
+pub async fn set_message_id(
+    db: &impl ConnectionTrait,
+    id: i32,
+    message_id: &str,
+) -> StoreResult<()> {
     Message::update_many()
-        .col_expr(message::Column::MessageId, Expr::value(message_id.to_string()))
+        .col_expr(
+            message::Column::MessageId,
+            Expr::value(message_id.to_string()),
+        )
         .filter(message::Column::Id.eq(id))
         .exec(db)
         .await?;

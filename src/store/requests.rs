@@ -370,22 +370,30 @@ pub async fn set_deadlines(
             request::Column::ResponseDue,
             sea_orm::sea_query::Expr::value(deadlines.and_then(|d| d.response_due)),
         )
-        .col_expr(request::Column::Deadlines, sea_orm::sea_query::Expr::value(json))
-        .col_expr(request::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            request::Column::Deadlines,
+            sea_orm::sea_query::Expr::value(json),
+        )
+        .col_expr(
+            request::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(request::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())
 }
 
-pub async fn set_sent_at(
-    db: &impl ConnectionTrait,
-    id: i32,
-    at: DateTime<Utc>,
-) -> StoreResult<()> {
+pub async fn set_sent_at(db: &impl ConnectionTrait, id: i32, at: DateTime<Utc>) -> StoreResult<()> {
     Request::update_many()
-        .col_expr(request::Column::SentAt, sea_orm::sea_query::Expr::value(Some(at)))
-        .col_expr(request::Column::UpdatedAt, sea_orm::sea_query::Expr::value(at))
+        .col_expr(
+            request::Column::SentAt,
+            sea_orm::sea_query::Expr::value(Some(at)),
+        )
+        .col_expr(
+            request::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(at),
+        )
         .filter(request::Column::Id.eq(id))
         .exec(db)
         .await?;

@@ -6,8 +6,8 @@ use crate::support::imap;
 use crate::support::smtp;
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc, Weekday};
-use common::TestDb;
 use common::run_job;
+use common::TestDb;
 use foi::mail::MailTransport;
 use foi::settings::{ImapSecurity, Secret, Settings, SmtpSecurity, TransportKind};
 use foi::store::{events, requests};
@@ -64,7 +64,8 @@ async fn a_campaign_through_the_daemon(db: TestDb) {
         )
         .await;
         let l = q
-            .queue_one("twinning-agreement",
+            .queue_one(
+                "twinning-agreement",
                 &slug,
                 Some(link),
                 &BTreeMap::new(),
@@ -151,7 +152,9 @@ async fn a_campaign_through_the_daemon(db: TestDb) {
 
     // Very overdue: the internal reviews are drafted (not sent), and staff are told.
     let r2 = requests::get_by_reference(&app.db, &refs[1]).await.unwrap();
-    let very = foi::store::requests::deadlines_of(&r2).unwrap().unwrap()
+    let very = foi::store::requests::deadlines_of(&r2)
+        .unwrap()
+        .unwrap()
         .very_overdue_from
         .unwrap();
     let t2 = Utc.from_utc_datetime(&very.and_hms_opt(6, 0, 0).unwrap());
@@ -274,17 +277,18 @@ async fn memory_context(
 async fn sent_requests(ctx: &foi::AppContext, n: usize) -> Vec<String> {
     let app = ctx;
     let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
-    let q = common::Queue::new(&app, t0);
+    let q = common::Queue::new(app, t0);
     let mut refs = Vec::new();
     for i in 1..=n {
         let (slug, link) = common::council_with_link(
-            &app,
+            app,
             &format!("Council {i}"),
             &format!("foi@council{i}.example.org"),
         )
         .await;
         let l = q
-            .queue_one("twinning-agreement",
+            .queue_one(
+                "twinning-agreement",
                 &slug,
                 Some(link),
                 &BTreeMap::new(),
@@ -403,9 +407,7 @@ async fn clarified_and_fee_paid_requests_are_chased_and_unpaid_fees_lapse(db: Te
             "{r}"
         );
     }
-    let out = run_job(&ctx, "sweep", at("2026-04-14", 6))
-        .await
-        .unwrap();
+    let out = run_job(&ctx, "sweep", at("2026-04-14", 6)).await.unwrap();
     assert!(
         out.starts_with("2 newly overdue")
             && out.contains("2 reminders")
@@ -426,13 +428,9 @@ async fn clarified_and_fee_paid_requests_are_chased_and_unpaid_fees_lapse(db: Te
     assert_eq!(mail.len(), 5, "3 letters and 2 reminders");
 
     // Three months after the notice of 5 March, the unpaid request lapses, once.
-    let out = run_job(&ctx, "sweep", at("2026-06-04", 6))
-        .await
-        .unwrap();
+    let out = run_job(&ctx, "sweep", at("2026-06-04", 6)).await.unwrap();
     assert!(!out.contains("lapsed"), "{out}");
-    let out = run_job(&ctx, "sweep", at("2026-06-05", 6))
-        .await
-        .unwrap();
+    let out = run_job(&ctx, "sweep", at("2026-06-05", 6)).await.unwrap();
     assert!(out.contains("1 unpaid fees lapsed"), "{out}");
     assert_eq!(state_of(&ctx, unpaid).await, "fee_lapsed");
     let u = requests::get_by_reference(&ctx.db, unpaid).await.unwrap();
@@ -442,9 +440,7 @@ async fn clarified_and_fee_paid_requests_are_chased_and_unpaid_fees_lapse(db: Te
             .any(|e| e.kind == "fee_lapsed" && e.detail.contains("2026-06-05")),
         "{t:#?}"
     );
-    let out = run_job(&ctx, "sweep", at("2026-06-06", 6))
-        .await
-        .unwrap();
+    let out = run_job(&ctx, "sweep", at("2026-06-06", 6)).await.unwrap();
     assert!(!out.contains("lapsed"), "{out}");
 }
 
@@ -456,9 +452,7 @@ async fn a_moved_due_date_does_not_start_the_chase_again(db: TestDb) {
     settings.mail.outbox.per_domain_per_minute = 0;
     let (ctx, sent) = memory_context(&settings).await;
     let refs = sent_requests(&ctx, 1).await;
-    let out = run_job(&ctx, "sweep", at("2026-04-01", 6))
-        .await
-        .unwrap();
+    let out = run_job(&ctx, "sweep", at("2026-04-01", 6)).await.unwrap();
     assert!(out.contains("1 reminders"), "{out}");
 
     // A new Northern Ireland bank holiday on Friday 20 March: due 1 April, not 31 March.
@@ -490,24 +484,23 @@ async fn a_moved_due_date_does_not_start_the_chase_again(db: TestDb) {
     import("20260320", "2026-04-01T08:00:00Z");
     let r = requests::get_by_reference(&ctx.db, &refs[0]).await.unwrap();
     assert_eq!(r.response_due, chrono::NaiveDate::from_ymd_opt(2026, 4, 1));
-    let out = run_job(&ctx, "sweep", at("2026-04-01", 9))
-        .await
-        .unwrap();
+    let out = run_job(&ctx, "sweep", at("2026-04-01", 9)).await.unwrap();
     assert!(out.contains("1 no longer overdue"), "{out}");
     assert_eq!(state_of(&ctx, &refs[0]).await, "sent");
-    let out = run_job(&ctx, "sweep", at("2026-04-02", 6))
-        .await
-        .unwrap();
+    let out = run_job(&ctx, "sweep", at("2026-04-02", 6)).await.unwrap();
     assert!(
         out.starts_with("1 newly overdue") && out.contains("0 reminders"),
         "{out}"
     );
 
     // Very overdue: one review draft; another moved day does not draft a second.
-    let very =
-        foi::store::requests::deadlines_of(&requests::get_by_reference(&ctx.db, &refs[0]).await.unwrap()).unwrap().unwrap()
-            .very_overdue_from
-            .unwrap();
+    let very = foi::store::requests::deadlines_of(
+        &requests::get_by_reference(&ctx.db, &refs[0]).await.unwrap(),
+    )
+    .unwrap()
+    .unwrap()
+    .very_overdue_from
+    .unwrap();
     let out = run_job(&ctx, "sweep", at(&very.to_string(), 6))
         .await
         .unwrap();

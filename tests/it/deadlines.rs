@@ -28,12 +28,13 @@ async fn two_running_requests(app: &foi::Application) -> (String, String) {
         .await
         .unwrap();
     let now = Utc.with_ymd_and_hms(2026, 5, 29, 9, 0, 0).unwrap();
-    let q = common::Queue::new(&app, now);
+    let q = common::Queue::new(app, now);
     let links = twinnings::list(&app.db, None, None).await.unwrap();
     let mut refs = Vec::new();
     for (link, authority) in &links {
         let l = q
-            .queue_one("twinning-agreement",
+            .queue_one(
+                "twinning-agreement",
                 &authority.slug,
                 Some(link.id),
                 &BTreeMap::new(),

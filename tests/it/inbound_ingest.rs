@@ -41,10 +41,11 @@ async fn sent_requests(app: &foi::Application) {
 async fn sent_requests_n(app: &foi::Application, count: u32) {
     let (_, link) =
         common::council_with_link(app, "Southvale Council", "foi@southvale.example.gov.uk").await;
-    let q = common::Queue::new(&app, t0());
+    let q = common::Queue::new(app, t0());
     for n in 1..=count {
         let l = q
-            .queue_one("twinning-agreement",
+            .queue_one(
+                "twinning-agreement",
                 "southvale-council",
                 Some(link),
                 &BTreeMap::new(),
@@ -84,7 +85,9 @@ async fn sent_requests_n(app: &foi::Application, count: u32) {
         .with_transport(transport)
         .with_worker("test");
     let mut sent = 0;
-    while let DispatchOutcome::Sent { .. } = dispatch::try_execute_task(&outbox, t0()).await.unwrap() {
+    while let DispatchOutcome::Sent { .. } =
+        dispatch::try_execute_task(&outbox, t0()).await.unwrap()
+    {
         sent += 1;
     }
     assert_eq!(sent, count);
@@ -198,7 +201,7 @@ async fn the_corpus_is_stored_once_and_tied_to_its_requests(db: TestDb) {
             let r = requests::get_by_reference(&db, &format!("foi-2026-{n:04}"))
                 .await
                 .unwrap();
-            (r.state.clone(), events::timeline(&db, r.id).await.unwrap())
+            (r.state, events::timeline(&db, r.id).await.unwrap())
         }
     };
     let (state, t) = timeline(2).await;

@@ -35,11 +35,12 @@ fn smtp_settings(db: &TestDb, port: u16, security: SmtpSecurity) -> Settings {
 async fn queue(app: &foi::Application, n: usize) -> Vec<String> {
     let (_, link) =
         common::council_with_link(app, "Test City Council", "foi@test-city.example.org").await;
-    let q = common::Queue::new(&app, t0());
+    let q = common::Queue::new(app, t0());
     let mut refs = Vec::new();
     for _ in 0..n {
         let l = q
-            .queue_one("twinning-agreement",
+            .queue_one(
+                "twinning-agreement",
                 "test-city-council",
                 Some(link),
                 &BTreeMap::new(),
@@ -451,17 +452,17 @@ async fn a_bounced_letter_goes_to_the_corrected_address_and_its_clock_restarts(d
         .unwrap()
         .remove(0);
     foi::services::ingest::ingest(
-            &app,
-            t0() + Duration::hours(1),
-            &bounce_for(
-                "foi@test-city.example.org",
-                letter.message_id.as_deref().unwrap(),
-                &r.reply_to,
-            ),
-            "test",
-        )
-        .await
-        .unwrap();
+        &app,
+        t0() + Duration::hours(1),
+        &bounce_for(
+            "foi@test-city.example.org",
+            letter.message_id.as_deref().unwrap(),
+            &r.reply_to,
+        ),
+        "test",
+    )
+    .await
+    .unwrap();
     let r = requests::get_by_reference(&app.db, &refs[0]).await.unwrap();
     assert_eq!(r.state, "delivery_failed");
 
@@ -559,7 +560,9 @@ async fn a_retry_starts_a_fresh_series_of_attempts(db: TestDb) {
     let app = app_with(settings.clone()).await;
     let refs = queue(&app, 1).await;
     let ob = outbox(&app, &settings, "w1").await;
-    let DispatchOutcome::WillRetry { at, .. } = dispatch::try_execute_task(&ob, t0()).await.unwrap() else {
+    let DispatchOutcome::WillRetry { at, .. } =
+        dispatch::try_execute_task(&ob, t0()).await.unwrap()
+    else {
         panic!("the server is down: a retry is expected")
     };
     let outcome = dispatch::try_execute_task(&ob, at).await.unwrap();

@@ -31,7 +31,8 @@ async fn queues_one_request_with_a_rendered_letter(db: TestDb) {
     let link = link_id(&app.db, "sheffield-city-council", "Chengdu").await;
     let vars = BTreeMap::from([("since".to_string(), "2015-01-01".to_string())]);
     let letter = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "sheffield-city-council",
             Some(link),
             &vars,
@@ -70,7 +71,8 @@ async fn queues_one_request_with_a_rendered_letter(db: TestDb) {
 
     // Asked again on purpose, the next one gets the next number.
     let second = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "sheffield-city-council",
             Some(link),
             &vars,
@@ -91,7 +93,8 @@ async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
     let anshan = link_id(&app.db, "sheffield-city-council", "Anshan").await;
     // The campaign holds Sheffield–Chengdu (foi-2026-0001 among its five).
     let campaign = q
-        .queue_campaign("spring",
+        .queue_campaign(
+            "spring",
             "twinning-agreement",
             Some(TwinningStatus::Active),
             None,
@@ -117,7 +120,8 @@ async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
 
     for dry_run in [true, false] {
         let err = q
-            .queue_one("twinning-agreement",
+            .queue_one(
+                "twinning-agreement",
                 "sheffield-city-council",
                 Some(chengdu),
                 &none,
@@ -138,7 +142,8 @@ async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
 
     // Another link of the same council is another request; a second one of that is refused too.
     let first = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "sheffield-city-council",
             Some(anshan),
             &none,
@@ -148,7 +153,8 @@ async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
         .await
         .unwrap();
     let err = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "sheffield-city-council",
             Some(anshan),
             &none,
@@ -175,7 +181,8 @@ async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
     .await
     .unwrap();
     let err = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "sheffield-city-council",
             Some(anshan),
             &none,
@@ -191,7 +198,8 @@ async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
     );
 
     let again = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "sheffield-city-council",
             Some(chengdu),
             &none,
@@ -257,7 +265,8 @@ async fn the_link_must_be_the_authoritys_own(db: TestDb) {
         .unwrap();
     assert_eq!(t.map(|t| t.id), Some(ningbo));
     let letter = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "nottingham-city-council",
             None,
             &none,
@@ -280,7 +289,8 @@ async fn scottish_letters_cite_foisa(db: TestDb) {
     let q = common::Queue::new(&app, now());
     let link = link_id(&app.db, "glasgow-city-council", "Dalian").await;
     let letter = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "glasgow-city-council",
             Some(link),
             &BTreeMap::new(),
@@ -310,7 +320,8 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
     let none = BTreeMap::new();
 
     let err = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "atlantis-council",
             None,
             &none,
@@ -327,7 +338,8 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
 
     // The main letter needs a twinning link: the error says which variable and how to supply it.
     let err = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "sheffield-city-council",
             None,
             &none,
@@ -343,7 +355,8 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
     );
 
     let err = q
-        .queue_one("no-such-letter",
+        .queue_one(
+            "no-such-letter",
             "sheffield-city-council",
             None,
             &none,
@@ -361,7 +374,8 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
     // A link of another authority.
     let leeds_link = link_id(&app.db, "leeds-city-council", "Hangzhou").await;
     let err = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "sheffield-city-council",
             Some(leeds_link),
             &none,
@@ -379,7 +393,8 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
     // No FOI address known.
     let b_link = link_id(&app.db, "birmingham-city-council", "Nanjing").await;
     let err = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "birmingham-city-council",
             Some(b_link),
             &none,
@@ -393,7 +408,8 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
     // A dry run renders but stores nothing.
     let link = link_id(&app.db, "sheffield-city-council", "Chengdu").await;
     let preview = q
-        .queue_one("twinning-agreement",
+        .queue_one(
+            "twinning-agreement",
             "sheffield-city-council",
             Some(link),
             &none,
@@ -418,7 +434,8 @@ async fn a_campaign_queues_each_link_once(db: TestDb) {
     let none = BTreeMap::new();
 
     let dry = q
-        .queue_campaign("twinning-2026",
+        .queue_campaign(
+            "twinning-2026",
             "twinning-agreement",
             Some(TwinningStatus::Active),
             None,
@@ -433,7 +450,8 @@ async fn a_campaign_queues_each_link_once(db: TestDb) {
         .is_empty());
 
     let first = q
-        .queue_campaign("twinning-2026",
+        .queue_campaign(
+            "twinning-2026",
             "twinning-agreement",
             Some(TwinningStatus::Active),
             None,
@@ -475,7 +493,8 @@ async fn a_campaign_queues_each_link_once(db: TestDb) {
 
     // Running it again queues nothing new.
     let second = q
-        .queue_campaign("twinning-2026",
+        .queue_campaign(
+            "twinning-2026",
             "twinning-agreement",
             Some(TwinningStatus::Active),
             None,
@@ -493,7 +512,8 @@ async fn a_campaign_queues_each_link_once(db: TestDb) {
         .await
         .unwrap();
     let third = q
-        .queue_campaign("twinning-2026",
+        .queue_campaign(
+            "twinning-2026",
             "twinning-agreement",
             Some(TwinningStatus::Active),
             None,

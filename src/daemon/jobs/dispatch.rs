@@ -22,10 +22,6 @@ impl Job for Dispatch {
         now: DateTime<Utc>,
         stopping: &'a AtomicBool,
     ) -> BoxFuture<'a, Result<String, ServiceError>> {
-        Box::pin(async move {
-            Ok(dispatch::drain(app, now, None, stopping)
-                .await?
-                .to_string())
-        })
+        Box::pin(async move { Ok(dispatch::drain(app, now, None, stopping).await?.to_string()) })
     }
 }
