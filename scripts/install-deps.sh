@@ -5,6 +5,9 @@ set -euo pipefail
 
 need_apt=()
 command -v cargo >/dev/null 2>&1 || { echo "cargo is missing: install a Rust toolchain (1.88 or newer) first" >&2; exit 1; }
+# CI checks formatting and lints before the tests.
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql)
 # Later test suites use a real SMTP server (aiosmtpd) and a real IMAP server (Dovecot).

@@ -369,6 +369,17 @@ async fn send_writes_mail_files_until_smtp_is_configured(db: TestDb) {
         "{}",
         stdout(&out)
     );
+    // Every request's written letters at once: the four not sent by hand.
+    let out = foi(&db, &["outbox", "retry", "--all"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).matches("queued again").count(),
+        4,
+        "{}",
+        stdout(&out)
+    );
+    let out = foi(&db, &["outbox", "retry"]);
+    assert_eq!(out.status.code(), Some(2), "a reference or --all");
     let out = foi(&db, &["outbox", "list", "--state", "lost"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -608,7 +619,53 @@ async fn letters_are_about_the_authoritys_own_link_and_queued_once(db: TestDb) {
     assert_eq!(rows.as_array().unwrap().len(), 2);
 }
 
+/// An installed binary run away from the sources writes letters with the templates built
+/// into it; a templates folder that was configured and is missing is named.
+async fn the_built_in_templates_serve_when_the_folder_is_absent(db: TestDb) {
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+            .args(args)
+            .current_dir(db.dir.path())
+            .env("FOI__DATABASE__URL", &db.url)
+            .env("FOI__PATHS__DATA_DIR", db.dir.path().join("var"))
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[], &["templates", "list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 6, "{list}");
+    assert!(list.to_string().contains("(built in)"), "{list}");
+    assert!(run(&[], &["seed"]).status.success());
+    let out = run(
+        &[],
+        &[
+            "templates",
+            "render",
+            "twinning-agreement",
+            "--authority",
+            "sheffield-city-council",
+            "--twinning",
+            "3",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Chengdu"), "{}", stdout(&out));
+    let out = run(
+        &[("FOI__PATHS__TEMPLATES_DIR", "/nowhere/letters")],
+        &["templates", "list"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("paths.templates_dir") && stderr(&out).contains("/nowhere/letters"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 db_tests!(
+    the_built_in_templates_serve_when_the_folder_is_absent,
     imports_read_spreadsheet_encodings_and_refuse_bad_files,
     letters_are_about_the_authoritys_own_link_and_queued_once,
     send_writes_mail_files_until_smtp_is_configured,

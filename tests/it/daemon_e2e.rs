@@ -528,7 +528,101 @@ async fn a_moved_due_date_does_not_start_the_chase_again(db: TestDb) {
     assert_eq!(sent.lock().unwrap().len(), 2);
 }
 
+/// `foi approve` sends the review as of the day it is approved, and refuses a draft whose
+/// request the council has answered since (the draft says it has not).
+async fn approve_rewrites_the_draft_and_refuses_a_stale_one(db: TestDb) {
+    let mut settings = db.settings();
+    settings.mail.outbox.per_minute = 0;
+    settings.mail.outbox.per_domain_per_minute = 0;
+    let (ctx, _sent) = memory_context(&settings).await;
+    let refs = sent_requests(&ctx, 2).await;
+    let r = requests::get_by_reference(&ctx.db, &refs[0]).await.unwrap();
+    let very = foi::store::requests::deadlines_of(&r)
+        .unwrap()
+        .unwrap()
+        .very_overdue_from
+        .unwrap();
+    let out = run_job(&ctx, "sweep", at(&very.to_string(), 6))
+        .await
+        .unwrap();
+    assert!(out.contains("2 internal reviews"), "{out}");
+
+    // The second council refuses; its drafted review (which says it never answered) is stale.
+    let later = at(&very.to_string(), 12) + Duration::days(7);
+    let run = |args: Vec<String>| {
+        let out = common::foi(&db, &args.iter().map(String::as_str).collect::<Vec<_>>());
+        (
+            out.status.code(),
+            common::stdout(&out),
+            common::stderr(&out),
+        )
+    };
+    let now = later.to_rfc3339();
+    let (code, _, err) = run(vec![
+        "--now".into(),
+        now.clone(),
+        "classify".into(),
+        refs[1].clone(),
+        "--outcome".into(),
+        "refused".into(),
+        "--exemptions".into(),
+        "s27".into(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, _, err) = run(vec![
+        "--now".into(),
+        now.clone(),
+        "approve".into(),
+        refs[1].clone(),
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("is now refused") && err.contains("no longer true"),
+        "{err}"
+    );
+    let drafts =
+        foi::store::messages::list_outbound(&ctx.db, Some(foi::domain::MessageState::Draft))
+            .await
+            .unwrap();
+    assert_eq!(drafts.len(), 2, "nothing was queued");
+
+    // The first is still unanswered: approved a week later, the letter counts the days to now.
+    let drafted = drafts
+        .iter()
+        .find(|m| m.request_id == Some(r.id))
+        .unwrap()
+        .body
+        .clone();
+    let (code, _, err) = run(vec!["--now".into(), now, "approve".into(), refs[0].clone()]);
+    assert_eq!(code, Some(0), "{err}");
+    let queued = foi::store::messages::for_request(&ctx.db, r.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.kind == foi::domain::MessageKind::InternalReview)
+        .unwrap();
+    assert_eq!(queued.state, "queued");
+    assert_ne!(
+        queued.body, drafted,
+        "written again as of the day it was approved"
+    );
+    let cal = ctx.calendar().await.unwrap();
+    let due = r.response_due.unwrap();
+    let late = cal
+        .working_days_between(foi::calendar::Regime::Foia, due, later.date_naive())
+        .unwrap();
+    assert!(
+        queued
+            .body
+            .contains(&format!("now {late} working days overdue")),
+        "{}",
+        queued.body
+    );
+    assert_eq!(state_of(&ctx, &refs[0]).await, "internal_review");
+}
+
 db_tests!(
+    approve_rewrites_the_draft_and_refuses_a_stale_one,
     a_campaign_through_the_daemon,
     clarified_and_fee_paid_requests_are_chased_and_unpaid_fees_lapse,
     a_moved_due_date_does_not_start_the_chase_again,

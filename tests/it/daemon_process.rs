@@ -188,7 +188,110 @@ async fn sigterm_waits_for_the_message_in_flight(db: TestDb) {
     );
 }
 
+/// The daemon checks before it starts: a template a job writes with that is missing, and a
+/// `[schedule]` key that names no job, stop it with the name.
+async fn the_daemon_checks_templates_and_schedules_at_start(db: TestDb) {
+    let templates = db.dir.path().join("templates");
+    std::fs::create_dir_all(templates.join("partials")).unwrap();
+    let shipped = common::repo_path("letter-templates");
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.is_file() && name != "overdue-reminder.hbs" {
+            std::fs::copy(&path, templates.join(&name)).unwrap();
+        }
+    }
+    for entry in std::fs::read_dir(shipped.join("partials")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(
+            &path,
+            templates.join("partials").join(path.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let run = |env: &[(&str, String)]| {
+        Command::new(env!("CARGO_BIN_EXE_foi"))
+            .args(["run", "--once", "dispatch"])
+            .current_dir(db.dir.path())
+            .envs(db.env())
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .output()
+            .unwrap()
+    };
+    let out = run(&[("FOI__PATHS__TEMPLATES_DIR", templates.display().to_string())]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("sweep") && err.contains("overdue-reminder"),
+        "{err}"
+    );
+    let out = run(&[("FOI__SCHEDULE__CLEANUP", "0 0 * * * *".to_string())]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = common::stderr(&out);
+    assert!(err.contains("schedule.cleanup"), "{err}");
+}
+
+/// Log lines from an outbox step carry the request's reference and the Message-ID.
+async fn json_logs_carry_the_reference(db: TestDb) {
+    common::foi(&db, &["seed"]);
+    let out = common::foi(
+        &db,
+        &[
+            "queue",
+            "--campaign",
+            "c",
+            "--template",
+            "twinning-agreement",
+            "--all-twinned",
+            "--status",
+            "active",
+        ],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let out = Command::new(env!("CARGO_BIN_EXE_foi"))
+        .args(["run", "--once", "dispatch", "--log-format", "json"])
+        .current_dir(db.dir.path())
+        .envs(db.env())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let lines: Vec<serde_json::Value> = common::stderr(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let recorded: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == "recorded")
+        .collect();
+    assert_eq!(recorded.len(), 5, "{lines:#?}");
+    for l in recorded {
+        let span = &l["span"];
+        assert!(
+            span["reference"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("foi-")),
+            "{l}"
+        );
+        assert!(
+            span["message_id"]
+                .as_str()
+                .is_some_and(|m| m.starts_with('<')),
+            "{l}"
+        );
+        assert!(
+            l["spans"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["job"] == "dispatch"),
+            "{l}"
+        );
+    }
+}
+
 db_tests!(
+    the_daemon_checks_templates_and_schedules_at_start,
+    json_logs_carry_the_reference,
     sigterm_waits_for_the_message_in_flight,
     runs_on_defaults_and_stops_on_sigterm,
     a_missed_sweep_runs_once_at_start

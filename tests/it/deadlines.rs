@@ -376,7 +376,71 @@ async fn a_holiday_import_that_removes_days_needs_replace(db: TestDb) {
     assert_eq!(r.response_due, Some(d("2026-06-30")));
 }
 
+/// The migration that keys chases by period of waiting gives the chases already made the
+/// period their request is in, so an upgrade does not send a second reminder.
+async fn the_chase_period_migration_keeps_chases_made(db: TestDb) {
+    use migration::MigratorTrait;
+    use sea_orm::ConnectionTrait;
+    let settings = db.settings();
+    let conn = foi::store::connect(&settings.database).await.unwrap();
+    migration::Migrator::up(&conn, Some(6)).await.unwrap();
+    let at = "'2026-04-01T06:00:00+00:00'";
+    let deadlines = r#"{"day_zero":"2026-03-02","response_due":"2026-03-31","refusal_notice_due":null,"very_overdue_from":"2026-04-29","fee_lapses_on":null,"review_request_last_day":null,"review_due":null,"review_due_max":null,"complaint_window_end":null,"working_days":20,"clock_paused":false}"#;
+    for sql in [
+        format!(
+            "INSERT INTO authorities (slug, name, nation, regime, tags, created_at, updated_at) \
+             VALUES ('southvale', 'Southvale', 'England', 'FOIA', '', {at}, {at})"
+        ),
+        format!(
+            "INSERT INTO requests (reference, authority_id, template, regime, state, subject, body, \
+             reply_to, vars, created_at, updated_at, response_due, deadlines) VALUES ('foi-2026-0001', 1, \
+             't', 'FOIA', 'overdue', 's', 'b', 'foi+foi-2026-0001@reply.foi.invalid', '{{}}', {at}, {at}, \
+             '2026-03-31', '{deadlines}')"
+        ),
+        format!(
+            "INSERT INTO chases (request_id, kind, deadline, created_at) \
+             VALUES (1, 'reminder', '2026-03-31', {at})"
+        ),
+    ] {
+        conn.execute_unprepared(&sql).await.unwrap();
+    }
+    migration::Migrator::up(&conn, None).await.unwrap();
+    let period = foi::store::requests::get_by_reference(&conn, "foi-2026-0001")
+        .await
+        .unwrap();
+    let period = foi::store::requests::deadlines_of(&period)
+        .unwrap()
+        .unwrap()
+        .response_period();
+    assert_eq!(period, "response:2026-03-02:20");
+    let now = Utc.with_ymd_and_hms(2026, 4, 2, 6, 0, 0).unwrap();
+    // The due date has moved a day since (new holiday data): the same period, no new chase.
+    let claimed = foi::store::chases::claim(
+        &conn,
+        1,
+        foi::domain::MessageKind::Reminder,
+        &period,
+        d("2026-04-01"),
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(!claimed, "the chase made before the upgrade still counts");
+    let claimed = foi::store::chases::claim(
+        &conn,
+        1,
+        foi::domain::MessageKind::InternalReview,
+        &period,
+        d("2026-04-01"),
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(claimed, "another kind is another chase");
+}
+
 db_tests!(
+    the_chase_period_migration_keeps_chases_made,
     a_holiday_import_that_removes_days_needs_replace,
     clock_events_set_deadlines_and_bad_ones_store_nothing,
     a_holiday_import_moves_open_deadlines_and_says_why,
