@@ -149,7 +149,14 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartErr
 
 pub async fn connect_and_migrate(settings: &Settings) -> Result<DatabaseConnection, StartError> {
     let db = connect(settings).await?;
-    store::migrate(&db).await.map_err(StartError::Migrate)?;
+    let applied = store::migrate(&db).await.map_err(StartError::Migrate)?;
+    // A SQLite connection that read the schema before a migration changed it prepares new
+    // statements against the old schema (an ON CONFLICT naming a new unique index fails), so
+    // after a migration the pool starts afresh.
+    if applied > 0 && store::DbKind::of(&db) == store::DbKind::Sqlite {
+        let _ = db.close().await;
+        return connect(settings).await;
+    }
     Ok(db)
 }
 

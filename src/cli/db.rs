@@ -38,10 +38,8 @@ pub async fn run(ctx: &Ctx, cmd: DbCommand) -> anyhow::Result<()> {
         }
         DbCommand::Migrate => {
             let db = crate::app::connect(&ctx.settings).await?;
-            let before = crate::store::migration_status(&db).await?;
-            crate::store::migrate(&db).await?;
-            let pending = before.iter().filter(|m| !m.applied).count();
-            println!("{pending} migration(s) applied; the schema is up to date");
+            let applied = crate::store::migrate(&db).await?;
+            println!("{applied} migration(s) applied; the schema is up to date");
             Ok(())
         }
     }

@@ -61,8 +61,13 @@ fn sqlite_path(url: &str) -> String {
     rest.split('?').next().unwrap_or("").to_string()
 }
 
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+/// Applies pending migrations; says how many there were.
+pub async fn migrate(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    let pending = Migrator::get_pending_migrations(db).await?.len();
+    if pending > 0 {
+        Migrator::up(db, None).await?;
+    }
+    Ok(pending)
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

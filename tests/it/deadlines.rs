@@ -404,7 +404,9 @@ async fn the_chase_period_migration_keeps_chases_made(db: TestDb) {
     ] {
         conn.execute_unprepared(&sql).await.unwrap();
     }
-    migration::Migrator::up(&conn, None).await.unwrap();
+    // Upgraded as the program does it at start.
+    conn.close().await.unwrap();
+    let conn = foi::app::connect_and_migrate(&settings).await.unwrap();
     let period = foi::store::requests::get_by_reference(&conn, "foi-2026-0001")
         .await
         .unwrap();
