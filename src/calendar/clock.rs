@@ -262,10 +262,17 @@ pub(crate) fn plan(
     events: &[ClockEvent],
     settings: &ClockSettings,
 ) -> Result<Plan, ClockError> {
-    let mut sorted = events.to_vec();
-    sorted.sort_by_key(|e| (e.date, e.kind));
+    // Events usually arrive in order (they are stored and read by date): copy only to sort.
+    let sorted: std::borrow::Cow<'_, [ClockEvent]> =
+        if events.is_sorted_by_key(|e| (e.date, e.kind)) {
+            std::borrow::Cow::Borrowed(events)
+        } else {
+            let mut v = events.to_vec();
+            v.sort_by_key(|e| (e.date, e.kind));
+            std::borrow::Cow::Owned(v)
+        };
 
-    for e in &sorted {
+    for e in sorted.iter() {
         if cal.is_working(regime, e.date).is_err() {
             return Err(ClockError::OutOfRange {
                 kind: e.kind,
@@ -418,6 +425,10 @@ pub fn count_working_days(
     disregarded: &[DisregardedPeriod],
     open_from: Option<NaiveDate>,
 ) -> Result<Option<NaiveDate>, CalendarError> {
+    // Most requests have no pause: no list of periods to build.
+    if disregarded.is_empty() && open_from.is_none() {
+        return cal.add_working_days(regime, day_zero, n).map(Some);
+    }
     let mut periods: Vec<(NaiveDate, Option<NaiveDate>)> =
         disregarded.iter().map(|p| (p.start, Some(p.end))).collect();
     if let Some(start) = open_from {
