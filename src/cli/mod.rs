@@ -10,6 +10,7 @@ mod output;
 mod queue;
 mod requests;
 mod responses;
+mod review;
 mod run;
 mod seed;
 mod send;
@@ -85,6 +86,14 @@ pub enum Command {
     Digest(run::DigestArgs),
     /// Send a drafted internal-review letter.
     Approve(run::ApproveArgs),
+    /// Draft an internal review (EIR: reconsideration) of a refused, partly successful, "not
+    /// held" or late request; `foi approve` sends it.
+    Review(review::ReviewArgs),
+    /// Record what the council's internal review decided (upheld or overturned).
+    ReviewOutcome(review::ReviewOutcomeArgs),
+    /// Prepare the complaint to the ICO or the Scottish Information Commissioner: the text,
+    /// the correspondence as files, and a summary of the dates with the window's end.
+    Complaint(review::ComplaintArgs),
 }
 
 /// A failure worth retrying later: `foi` exits 75 (EX_TEMPFAIL) so an MTA keeps the message.
@@ -182,5 +191,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(a) => run::run(&ctx, a).await,
         Command::Digest(a) => run::digest(&ctx, a).await,
         Command::Approve(a) => run::approve(&ctx, a).await,
+        Command::Review(a) => review::run_review(&ctx, a).await,
+        Command::ReviewOutcome(a) => review::run_outcome(&ctx, a).await,
+        Command::Complaint(a) => review::run_complaint(&ctx, a).await,
     }
 }

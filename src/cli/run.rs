@@ -108,10 +108,14 @@ pub async fn digest(ctx: &Ctx, args: DigestArgs) -> anyhow::Result<()> {
 #[derive(Debug, clap::Args)]
 pub struct ApproveArgs {
     reference: String,
+    /// Send without asking (for scripts).
+    #[arg(long)]
+    yes: bool,
 }
 
 pub async fn approve(ctx: &Ctx, args: ApproveArgs) -> anyhow::Result<()> {
     let app = ctx.app().await?;
+    let _ = args.yes;
     let done = approve_draft(&app, ctx.clock(), &args.reference, CLI).await?;
     println!(
         "{}: internal review request queued; `foi send` (or the daemon) sends it",

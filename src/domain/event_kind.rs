@@ -24,6 +24,7 @@ crate::stored_enum! {
         Classified = "classified",
         ClockWithdrawn = "clock_withdrawn",
         ComplaintDrafted = "complaint_drafted",
+        ComplaintPrepared = "complaint_prepared",
         DeadlineMoved = "deadline_moved",
         DeadlinesCleared = "deadlines_cleared",
         DeadlinesSet = "deadlines_set",

@@ -29,6 +29,11 @@ pub enum Trigger {
     ClockResumed(ClockView),
     /// The sweep found a fees notice unpaid three months on.
     FeeUnpaid,
+    /// The council's internal review (reconsideration) decided: `upheld` when its answer
+    /// stands, wholly or in part.
+    ReviewDecided { upheld: bool },
+    /// Staff submitted a complaint to the ICO or an application to the SIC.
+    ComplaintMade,
 }
 
 /// What the clock says, as far as the state is concerned.
@@ -91,7 +96,16 @@ pub fn next(current: S, trigger: Trigger) -> Move {
         {
             Some(S::Acknowledged)
         }
-        T::ResponseArrived if current != S::Withdrawn => Some(S::ResponseReceived),
+        // During a review (or after one) a reply is the review's outcome or about the
+        // complaint: staff record it as such; the state says where the request stands.
+        T::ResponseArrived
+            if !matches!(
+                current,
+                S::Withdrawn | S::InternalReview | S::ReviewUpheld | S::ReviewOverturned | S::Complaint
+            ) =>
+        {
+            Some(S::ResponseReceived)
+        }
         // Staff know best what the answer was, whatever the request showed.
         T::Classified(o) => Some(o.state()),
         T::Clock(kind, clock) => on_clock(current, kind, clock, waiting),
@@ -112,6 +126,27 @@ pub fn next(current: S, trigger: Trigger) -> Move {
             Some(clock.waiting())
         }
         T::FeeUnpaid if current == S::FeesNotice => Some(S::FeeLapsed),
+        T::ReviewDecided { upheld } if current == S::InternalReview => Some(if upheld {
+            S::ReviewUpheld
+        } else {
+            S::ReviewOverturned
+        }),
+        // Whatever the council did last: an answer, a review, or nothing in time.
+        T::ComplaintMade
+            if matches!(
+                current,
+                S::Refused
+                    | S::PartiallySuccessful
+                    | S::NotHeld
+                    | S::Overdue
+                    | S::VeryOverdue
+                    | S::InternalReview
+                    | S::ReviewUpheld
+                    | S::ReviewOverturned
+            ) =>
+        {
+            Some(S::Complaint)
+        }
         _ => None,
     };
     match to {
@@ -212,7 +247,17 @@ mod tests {
                     &S::ALL
                         .iter()
                         .copied()
-                        .filter(|s| !matches!(s, Withdrawn | ResponseReceived))
+                        .filter(|s| {
+                            !matches!(
+                                s,
+                                Withdrawn
+                                    | ResponseReceived
+                                    | InternalReview
+                                    | ReviewUpheld
+                                    | ReviewOverturned
+                                    | Complaint
+                            )
+                        })
                         .collect::<Vec<_>>(),
                     ResponseReceived,
                 ),
@@ -280,6 +325,30 @@ mod tests {
                         })
                         .collect::<Vec<_>>(),
                     InternalReview,
+                ),
+            ),
+            (
+                T::ReviewDecided { upheld: true },
+                from(&[InternalReview], ReviewUpheld),
+            ),
+            (
+                T::ReviewDecided { upheld: false },
+                from(&[InternalReview], ReviewOverturned),
+            ),
+            (
+                T::ComplaintMade,
+                from(
+                    &[
+                        Refused,
+                        PartiallySuccessful,
+                        NotHeld,
+                        Overdue,
+                        VeryOverdue,
+                        InternalReview,
+                        ReviewUpheld,
+                        ReviewOverturned,
+                    ],
+                    Complaint,
                 ),
             ),
             (T::Clock(K::ResponseReceived, RUNNING), vec![]),

@@ -25,11 +25,35 @@ pub struct LetterRequest {
     pub working_days_overdue: Option<i64>,
 }
 
+/// The council's answer a follow-up letter (an internal review) responds to.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct LetterResponse {
+    /// As staff classified it: `refused`, `partially_successful`, `not_held`, …
+    pub outcome: String,
+    pub received_on: Option<NaiveDate>,
+    pub exemptions: Vec<LetterExemption>,
+    /// Any of the exemptions is subject to the public-interest test.
+    pub qualified: bool,
+    pub not_held: bool,
+    pub partly: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LetterExemption {
+    /// As cited: `s27`, `reg12(5)(e)`.
+    pub code: String,
+    /// In words: "international relations" (empty when the program does not know it).
+    pub name: String,
+    pub qualified: bool,
+}
+
 pub struct LetterContext<'a> {
     pub authority: &'a AuthorityModel,
     pub regime: Regime,
     pub twinning: Option<&'a TwinningModel>,
     pub request: &'a LetterRequest,
+    /// The answer being reviewed, for a letter about one.
+    pub response: Option<&'a LetterResponse>,
     pub requester: &'a RequesterSettings,
     pub today: NaiveDate,
     pub vars: &'a BTreeMap<String, String>,
@@ -84,6 +108,14 @@ impl LetterContext<'_> {
                 "complaint_window_end": iso(r.complaint_window_end),
                 "working_days_overdue": r.working_days_overdue,
             },
+            "response": self.response.map(|resp| json!({
+                "outcome": resp.outcome,
+                "received_on": iso(resp.received_on),
+                "exemptions": resp.exemptions,
+                "qualified": resp.qualified,
+                "not_held": resp.not_held,
+                "partly": resp.partly,
+            })),
             "law": law_for(self.regime),
             "requester": {
                 "name": requester.name,

@@ -7,6 +7,6 @@ mod helpers;
 mod registry;
 mod sample;
 
-pub use context::{law_for, LetterContext, LetterRequest};
+pub use context::{law_for, LetterContext, LetterExemption, LetterRequest, LetterResponse};
 pub use front_matter::{FrontMatter, TemplateKind};
 pub use registry::{LetterError, LetterRegistry, Rendered, TemplateInfo};

@@ -1,7 +1,7 @@
 //! Fully-populated sample contexts, used at start-up to render every template once so that a
 //! misspelt variable is caught before any letter is sent (strict mode fails on it).
 
-use super::context::{LetterContext, LetterRequest};
+use super::context::{LetterContext, LetterExemption, LetterRequest, LetterResponse};
 use crate::domain::Regime;
 use crate::settings::RequesterSettings;
 use crate::store::authorities::AuthorityModel;
@@ -59,11 +59,32 @@ pub fn letter() -> Value {
         postal_address: vec!["1 Sample Street".into(), "Sampletown".into()],
     };
     let vars: BTreeMap<String, String> = BTreeMap::new();
+    // A response with every shape a review letter speaks to, so every branch is checked.
+    let response = LetterResponse {
+        outcome: "partially_successful".into(),
+        received_on: day(2, 2),
+        exemptions: vec![
+            LetterExemption {
+                code: "s27".into(),
+                name: "international relations".into(),
+                qualified: true,
+            },
+            LetterExemption {
+                code: "s41".into(),
+                name: "information provided in confidence".into(),
+                qualified: false,
+            },
+        ],
+        qualified: true,
+        not_held: true,
+        partly: true,
+    };
     LetterContext {
         authority: &authority,
         regime: Regime::Foia,
         twinning: Some(&twinning),
         request: &request,
+        response: Some(&response),
         requester: &requester,
         today: day(1, 5).unwrap_or_default(),
         vars: &vars,

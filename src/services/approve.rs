@@ -5,8 +5,8 @@
 use super::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::calendar::london_date;
-use crate::domain::{EventName, MessageKind, RequestState};
-use crate::store::{events, messages, requests};
+use crate::domain::{EventName, MessageKind, Outcome, RequestState};
+use crate::store::{classifications, events, messages, requests};
 use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
 
@@ -31,28 +31,54 @@ pub async fn approve(
             r.reference, r.reference
         )));
     }
-    if !matches!(r.state, RequestState::Overdue | RequestState::VeryOverdue) {
+    // A review of an answer must postdate the answer: one drafted before it came argues
+    // about something else (that the council had not answered).
+    let late = matches!(r.state, RequestState::Overdue | RequestState::VeryOverdue);
+    let answered = matches!(
+        r.state,
+        RequestState::Refused | RequestState::PartiallySuccessful | RequestState::NotHeld
+    );
+    let answered_at = classifications::latest_of(
+        &app.db,
+        r.id,
+        &[
+            Outcome::Successful,
+            Outcome::PartiallySuccessful,
+            Outcome::Refused,
+            Outcome::NotHeld,
+        ],
+    )
+    .await?
+    .map(|c| c.at);
+    let stale = drafts
+        .iter()
+        .any(|m| answered_at.is_some_and(|at| m.created_at < at));
+    if !(late || answered) || (answered && stale) {
         return Err(ServiceError::refused(format!(
-            "{} is now {}: the drafted internal review says the council has not answered, \
-             which is no longer true, so it was not sent (see `foi requests show {}`)",
+            "{} is now {}: the drafted internal review was written before that and no longer \
+             says what happened, so it was not sent; draft a new one with `foi review {}`",
             r.reference, r.state, r.reference
         )));
     }
     let cal = app.calendar().await?;
     let txn = app.db.begin().await?;
     let today = london_date(now);
-    let letter =
-        super::follow_up::render(app, &txn, &cal, &r, super::sweep::REVIEW_TEMPLATE, today).await?;
-    for m in &drafts {
-        messages::set_letter(
-            &txn,
-            m.id,
-            &m.from_addr,
-            m.reply_to.as_deref().unwrap_or(&r.reply_to),
-            &letter.subject,
-            &letter.body,
-        )
-        .await?;
+    // A review of lateness counts the days to the day it goes.
+    if late {
+        let letter =
+            super::follow_up::render(app, &txn, &cal, &r, super::sweep::REVIEW_TEMPLATE, today)
+                .await?;
+        for m in &drafts {
+            messages::set_letter(
+                &txn,
+                m.id,
+                &m.from_addr,
+                m.reply_to.as_deref().unwrap_or(&r.reply_to),
+                &letter.subject,
+                &letter.body,
+            )
+            .await?;
+        }
     }
     let ids: Vec<i32> = drafts.iter().map(|m| m.id).collect();
     messages::queue_drafts(&txn, &ids).await?;

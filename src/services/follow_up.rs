@@ -5,11 +5,11 @@ use super::ServiceResult;
 use crate::app::AppContext;
 use crate::calendar::{london_date, ClockEventKind, WorkingCalendar};
 use crate::domain::{Direction, EventName, MessageKind, MessageState};
-use crate::letters::{LetterContext, LetterRequest, Rendered};
+use crate::letters::{LetterContext, LetterExemption, LetterRequest, LetterResponse, Rendered};
 use crate::mail::new_message_id;
 use crate::store::messages::{self, NewOutbound};
 use crate::store::requests::{self, RequestModel};
-use crate::store::{authorities, events, twinnings, StoreError};
+use crate::store::{authorities, classifications, events, twinnings, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 use std::collections::BTreeMap;
@@ -37,8 +37,22 @@ pub async fn write(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> ServiceResult<i32> {
-    let authority = authorities::get(db, r.authority_id).await?;
     let letter = render(app, db, cal, r, f.template, today).await?;
+    enqueue(app, db, r, f, letter, actor, now).await
+}
+
+/// Puts a written follow-up letter in the outbox, threaded under the request, addressed to
+/// the council's current FOI address (staff, for a complaint draft).
+pub async fn enqueue(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    r: &RequestModel,
+    f: FollowUp,
+    letter: Rendered,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<i32> {
+    let authority = authorities::get(db, r.authority_id).await?;
     // Thread under the original letter (and whatever followed it).
     let earlier: Vec<String> = messages::for_request(db, r.id)
         .await?
@@ -104,6 +118,20 @@ pub async fn render(
     template: &str,
     today: NaiveDate,
 ) -> ServiceResult<Rendered> {
+    render_with(app, db, cal, r, template, today, &BTreeMap::new()).await
+}
+
+/// Like `render`, with `extra` template variables over the request's own (`grounds`, say).
+#[allow(clippy::too_many_arguments)]
+pub async fn render_with(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    cal: &WorkingCalendar,
+    r: &RequestModel,
+    template: &str,
+    today: NaiveDate,
+    extra: &BTreeMap<String, String>,
+) -> ServiceResult<Rendered> {
     let authority = authorities::get(db, r.authority_id).await?;
     let twinning = match r.twinning_id {
         Some(id) => Some(twinnings::get(db, id).await?),
@@ -111,11 +139,17 @@ pub async fn render(
     };
     let d = requests::deadlines_of(r)?;
     let regime = super::deadlines::regime_of(r)?;
+    let response = answer_of(db, r, regime).await?;
+    // Late until the answer came, or until today when none has.
+    let until = response
+        .as_ref()
+        .and_then(|resp| resp.received_on)
+        .unwrap_or(today);
     let late = d
         .as_ref()
         .and_then(|d| d.response_due)
-        .filter(|due| *due < today)
-        .and_then(|due| cal.working_days_between(regime, due, today).ok());
+        .filter(|due| *due < until)
+        .and_then(|due| cal.working_days_between(regime, due, until).ok());
     let request = LetterRequest {
         reference: r.reference.clone(),
         reply_to: r.reply_to.clone(),
@@ -126,9 +160,10 @@ pub async fn render(
         complaint_window_end: d.as_ref().and_then(|d| d.complaint_window_end),
         working_days_overdue: late,
     };
-    let vars: BTreeMap<String, String> = serde_json::from_str(&r.vars).map_err(|e| {
+    let mut vars: BTreeMap<String, String> = serde_json::from_str(&r.vars).map_err(|e| {
         StoreError::Invalid(format!("{}: stored letter variables: {e}", r.reference))
     })?;
+    vars.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
     Ok(app.letters.render(
         template,
         &LetterContext {
@@ -136,12 +171,67 @@ pub async fn render(
             regime,
             twinning: twinning.as_ref(),
             request: &request,
+            response: response.as_ref(),
             requester: &app.settings.requester,
             today,
             vars: &vars,
         }
         .to_json(),
     )?)
+}
+
+/// The council's final answer to the request, as staff classified it, for a letter that
+/// asks for it to be reviewed.
+pub async fn answer_of(
+    db: &impl ConnectionTrait,
+    r: &RequestModel,
+    regime: crate::calendar::Regime,
+) -> ServiceResult<Option<LetterResponse>> {
+    use crate::domain::{Exemption, Outcome};
+    let Some(c) = classifications::latest_of(
+        db,
+        r.id,
+        &[
+            Outcome::Successful,
+            Outcome::PartiallySuccessful,
+            Outcome::Refused,
+            Outcome::NotHeld,
+        ],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let outcome = Outcome::parse(&c.outcome)
+        .map_err(|e| StoreError::Invalid(format!("{}: stored outcome {e}", r.reference)))?;
+    let exemptions: Vec<LetterExemption> = c
+        .exemptions
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|code| {
+            let d = Exemption::parse(code, regime)
+                .ok()
+                .and_then(|e| e.describe(regime));
+            LetterExemption {
+                code: code.to_string(),
+                name: d.map(|d| d.name.to_string()).unwrap_or_default(),
+                // Unknown to us: argue the public interest rather than concede it.
+                qualified: d.is_none_or(|d| d.qualified),
+            }
+        })
+        .collect();
+    Ok(Some(LetterResponse {
+        outcome: outcome.to_string(),
+        received_on: c.received_on,
+        qualified: exemptions.iter().any(|e| e.qualified),
+        not_held: outcome == Outcome::NotHeld
+            || exemptions
+                .iter()
+                .any(|e| e.code.starts_with("reg12(4)(a)") || e.code.starts_with("reg10(4)(a)")),
+        partly: outcome == Outcome::PartiallySuccessful,
+        exemptions,
+    }))
 }
 
 /// The internal review starts when its letter is queued: the clock and the request's state

@@ -486,6 +486,15 @@ pub async fn apply(
             format!("acknowledgement from {from}{flag}: {}", mail.subject),
             Some(Trigger::Acknowledged),
         ),
+        Classification::Response if request.state == RequestState::InternalReview => (
+            RequestState::ResponseReceived.into(),
+            format!(
+                "reply from {from}{flag} during the internal review: {} (message {}); if it is the \
+                 review's outcome, record it with `foi review-outcome {} upheld|overturned`",
+                mail.subject, message.id, request.reference
+            ),
+            None,
+        ),
         Classification::Response => (
             RequestState::ResponseReceived.into(),
             format!(

@@ -107,6 +107,7 @@ pub fn render(
         regime: authorities::regime_of(authority)?,
         twinning,
         request: &request,
+        response: None,
         requester: &app.settings.requester,
         today: london_date(now),
         vars,

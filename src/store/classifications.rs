@@ -45,3 +45,19 @@ pub async fn since(
         .all(db)
         .await?)
 }
+
+/// The latest classification of the request whose outcome is one of `outcomes`.
+pub async fn latest_of(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+    outcomes: &[Outcome],
+) -> StoreResult<Option<ClassificationModel>> {
+    use sea_orm::QueryOrder;
+    Ok(Classification::find()
+        .filter(classification::Column::RequestId.eq(request_id))
+        .filter(classification::Column::Outcome.is_in(outcomes.iter().map(|o| o.as_str())))
+        .order_by_desc(classification::Column::At)
+        .order_by_desc(classification::Column::Id)
+        .one(db)
+        .await?)
+}

@@ -577,7 +577,7 @@ async fn approve_rewrites_the_draft_and_refuses_a_stale_one(db: TestDb) {
     ]);
     assert_eq!(code, Some(1));
     assert!(
-        err.contains("is now refused") && err.contains("no longer true"),
+        err.contains("is now refused") && err.contains("foi review"),
         "{err}"
     );
     let drafts =
