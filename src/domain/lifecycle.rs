@@ -101,7 +101,11 @@ pub fn next(current: S, trigger: Trigger) -> Move {
         T::ResponseArrived
             if !matches!(
                 current,
-                S::Withdrawn | S::InternalReview | S::ReviewUpheld | S::ReviewOverturned | S::Complaint
+                S::Withdrawn
+                    | S::InternalReview
+                    | S::ReviewUpheld
+                    | S::ReviewOverturned
+                    | S::Complaint
             ) =>
         {
             Some(S::ResponseReceived)

@@ -3,7 +3,7 @@
 
 use super::ServiceResult;
 use crate::app::AppContext;
-use crate::calendar::{london_date, Regime};
+use crate::calendar::{london_date, ClockEventKind, Regime};
 use crate::domain::{MessageKind, MessageState, RequestState};
 use crate::mail::new_message_id;
 use crate::store::messages::{self, NewOutbound};
@@ -143,6 +143,7 @@ pub async fn build(
             "date": m.received_at.map(|d| iso_date(london_date(d))).unwrap_or_default()})
         })
         .collect();
+    let waiting = waiting_on_staff(app, db, &all, &authority, today).await?;
     let requester = &app.settings.requester;
     let context = json!({
         "week": {"iso": iso_week, "start": iso_date(start), "end": iso_date(start + Duration::days(6))},
@@ -150,10 +151,149 @@ pub async fn build(
         "counts": counts, "sent": sent, "answered": answered, "classified": classified,
         "overdue": overdue, "upcoming": upcoming, "awaiting_classification": awaiting,
         "delivery_problems": problems, "unmatched": unmatched,
+        "drafts": waiting.drafts, "late_reviews": waiting.late_reviews,
+        "review_replies": waiting.review_replies, "complaint_windows": waiting.complaint_windows,
+        "stopped_clocks": waiting.stopped_clocks,
         "requester": {"name": requester.name, "organisation": Some(requester.organisation.clone()).filter(|s| !s.is_empty()),
             "email": requester.email, "postal_address": requester.postal_address},
     });
     Ok(DigestContext { iso_week, context })
+}
+
+/// The parts of the digest about a request's later life: what waits for staff, and which
+/// windows close soon.
+#[derive(Default)]
+struct Waiting {
+    drafts: Vec<Value>,
+    late_reviews: Vec<Value>,
+    review_replies: Vec<Value>,
+    complaint_windows: Vec<Value>,
+    stopped_clocks: Vec<Value>,
+}
+
+/// How far ahead the digest warns that the window to complain to the regulator closes.
+const COMPLAINT_WARNING_DAYS: i64 = 28;
+
+async fn waiting_on_staff(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    all: &[RequestModel],
+    authority: &(dyn Fn(&RequestModel) -> String + Sync),
+    today: NaiveDate,
+) -> ServiceResult<Waiting> {
+    use RequestState as S;
+    let cal = app.calendar().await?;
+    let iso_date = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let clock = app.clock_settings();
+    let mut w = Waiting::default();
+    let by_id: HashMap<i32, &RequestModel> = all.iter().map(|r| (r.id, r)).collect();
+    for m in messages::outbound_in_states(db, &[MessageState::Draft]).await? {
+        let Some(r) = m.request_id.and_then(|id| by_id.get(&id)) else {
+            continue;
+        };
+        w.drafts.push(json!({
+            "id": m.id, "reference": r.reference, "authority": authority(r), "kind": m.kind,
+            "subject": m.subject, "created": iso_date(london_date(m.created_at)),
+        }));
+    }
+    for r in all {
+        let interesting = matches!(
+            r.state,
+            S::InternalReview
+                | S::ReviewUpheld
+                | S::Refused
+                | S::PartiallySuccessful
+                | S::NotHeld
+                | S::ClarificationRequested
+                | S::FeesNotice
+        );
+        if !interesting {
+            continue;
+        }
+        let Ok(regime) = r.regime.parse::<Regime>() else {
+            continue;
+        };
+        let Some(d) = super::deadlines::current(db, &cal, &clock, r).await? else {
+            continue;
+        };
+        let base = || json!({"reference": r.reference, "authority": authority(r)});
+        let with = |mut v: Value, extra: Value| {
+            if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
+                v.extend(extra);
+            }
+            v
+        };
+        if r.state == S::InternalReview {
+            if let Some(due) = d.review_due.filter(|due| *due < today) {
+                w.late_reviews.push(with(
+                    base(),
+                    json!({
+                        "requested": d.review_requested.map(iso_date),
+                        "due": iso_date(due),
+                        "due_max": d.review_due_max.map(iso_date),
+                        "working_days_late": cal.working_days_between(regime, due, today).unwrap_or(0),
+                        "regulator": regime.regulator(),
+                    }),
+                ));
+            }
+            // A council's reply filed after the review was asked for is most likely its
+            // outcome, which only staff can record (`foi review-outcome`).
+            if let Some(asked) = d.review_requested {
+                let reply = messages::for_request(db, r.id)
+                    .await?
+                    .into_iter()
+                    .filter(|m| m.direction == crate::domain::Direction::Inbound)
+                    .filter(|m| m.kind == MessageKind::Response)
+                    .filter_map(|m| m.received_at)
+                    .map(london_date)
+                    .filter(|day| *day >= asked)
+                    .max();
+                if let Some(day) = reply {
+                    w.review_replies
+                        .push(with(base(), json!({"received": iso_date(day)})));
+                }
+            }
+        }
+        if let Some(end) = d.complaint_window_end {
+            let closes_soon = end >= today && end <= today + Duration::days(COMPLAINT_WARNING_DAYS);
+            if closes_soon && matches!(r.state, S::InternalReview | S::ReviewUpheld) {
+                w.complaint_windows.push(with(
+                    base(),
+                    json!({"ends": iso_date(end), "days_left": (end - today).num_days(),
+                        "regulator": regime.regulator(), "state": r.state}),
+                ));
+            }
+        }
+        if matches!(r.state, S::ClarificationRequested | S::FeesNotice) {
+            let wanted = if r.state == S::FeesNotice {
+                ClockEventKind::FeesNoticeGiven
+            } else {
+                ClockEventKind::ClarificationRequested
+            };
+            let since = crate::store::clock_events::for_request(db, r.id)
+                .await?
+                .iter()
+                .filter(|e| e.kind == wanted)
+                .map(|e| e.date)
+                .max()
+                .or(d.awaiting_clarification);
+            let why = if r.state == S::FeesNotice {
+                "an unpaid fees notice"
+            } else {
+                "a request for clarification"
+            };
+            w.stopped_clocks.push(with(
+                base(),
+                json!({
+                    "why": why,
+                    "since": since.map(iso_date),
+                    "days_stopped": since.map(|s| (today - s).num_days()),
+                    "fee_lapses_on": d.fee_lapses_on.map(iso_date),
+                }),
+            ));
+        }
+    }
+    Ok(w)
 }
 
 /// What the digest job did.

@@ -199,6 +199,7 @@ fn the_digest_renders_empty_sections_as_none() {
         "generated_at": "2026-11-23 08:00",
         "counts": [], "sent": [], "answered": [], "classified": [], "overdue": [], "upcoming": [],
         "awaiting_classification": [], "delivery_problems": [], "unmatched": [],
+        "drafts": [], "late_reviews": [], "review_replies": [], "complaint_windows": [], "stopped_clocks": [],
         "requester": {"name": "A", "organisation": null, "email": "a@example.org", "postal_address": []}
     });
     let text = reg.render("weekly-digest", &ctx).unwrap();

@@ -74,6 +74,15 @@ fn reply(reply_to: &str, id: &str, subject: &str, text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// One titled section of the plain-text digest: its heading line up to the next blank line.
+fn section<'a>(digest: &'a str, title: &str) -> &'a str {
+    let start = digest
+        .find(title)
+        .unwrap_or_else(|| panic!("no section {title} in {digest}"));
+    let rest = &digest[start..];
+    &rest[..rest.find("\n\n").unwrap_or(rest.len())]
+}
+
 fn run(db: &TestDb, now: DateTime<Utc>, args: &[&str]) -> (Option<i32>, String, String) {
     let mut all = vec!["--now".to_string(), now.to_rfc3339()];
     all.extend(args.iter().map(|a| a.to_string()));
@@ -140,6 +149,16 @@ async fn a_refusal_goes_to_review_and_then_to_the_regulator(db: TestDb) {
         "{err}"
     );
 
+    // Monday's digest says the draft is waiting for staff.
+    let (code, out, err) = run(&db, at(2026, 3, 23), &["digest", "--preview"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        section(&out, "Drafts waiting for approval").contains(&format!(
+            "{reference}  Harbourside Council: internal_review drafted 23 March 2026"
+        )),
+        "{out}"
+    );
+
     let (code, _, err) = run(&db, at(2026, 3, 23), &["approve", &reference, "--yes"]);
     assert_eq!(code, Some(0), "{err}");
     let r = requests::get_by_reference(&app.db, &reference)
@@ -174,6 +193,19 @@ async fn a_refusal_goes_to_review_and_then_to_the_regulator(db: TestDb) {
         )
         .await
         .unwrap();
+    // The reply does not end the review by itself: the digest asks staff to record it.
+    let (code, out, err) = run(&db, at(2026, 4, 20), &["digest", "--preview"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        section(&out, "Replies during an internal review").contains(&format!(
+            "{reference}  Harbourside Council: reply received 20 April 2026"
+        )),
+        "{out}"
+    );
+    assert!(
+        section(&out, "Drafts waiting for approval").contains("None."),
+        "{out}"
+    );
     let (code, out, err) = run(
         &db,
         at(2026, 4, 20),
@@ -188,6 +220,20 @@ async fn a_refusal_goes_to_review_and_then_to_the_regulator(db: TestDb) {
     assert_eq!(code, Some(0), "{err}");
     assert!(
         out.contains("now review_upheld") && out.contains("2026-06-01"),
+        "{out}"
+    );
+
+    // Three weeks before the ICO's window closes, the digest warns.
+    let (code, out, err) = run(&db, at(2026, 5, 11), &["digest", "--preview"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        section(&out, "Complaint windows closing").contains(&format!(
+            "{reference}  Harbourside Council: complain to the Information Commissioner by 1 June 2026 (21 days left)"
+        )),
+        "{out}"
+    );
+    assert!(
+        section(&out, "Replies during an internal review").contains("None."),
         "{out}"
     );
 
@@ -318,7 +364,82 @@ async fn not_held_under_the_eirs_asks_for_reconsideration_and_the_searches(db: T
     assert_eq!(r.state, "not_held", "nothing changed");
 }
 
+/// A fees notice stops the clock, and the digest says since when and when the request lapses;
+/// a review the council lets run past its deadline is listed as late.
+async fn the_digest_lists_stopped_clocks_and_late_reviews(db: TestDb) {
+    let (app, reference) = sent_request(&db, "FOIA").await;
+    let (code, _, err) = run(
+        &db,
+        at(2026, 3, 9),
+        &[
+            "requests",
+            "clock",
+            &reference,
+            "fees_notice_given",
+            "2026-03-09",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, out, err) = run(&db, at(2026, 3, 16), &["digest", "--preview"]);
+    assert_eq!(code, Some(0), "{err}");
+    let stopped = section(&out, "Clocks stopped");
+    assert!(
+        stopped.contains(&format!(
+            "{reference}  Harbourside Council: stopped by an unpaid fees notice since 9 March 2026 (7 days); the request lapses unpaid on"
+        )),
+        "{out}"
+    );
+
+    for args in [
+        vec![
+            "requests",
+            "clock",
+            &reference,
+            "fee_received",
+            "2026-03-16",
+        ],
+        vec![
+            "classify",
+            &reference,
+            "--outcome",
+            "refused",
+            "--exemptions",
+            "s43(2)",
+        ],
+        vec![
+            "requests",
+            "clock",
+            &reference,
+            "internal_review_requested",
+            "2026-03-23",
+        ],
+    ] {
+        let (code, _, err) = run(&db, at(2026, 3, 23), &args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+    }
+    let r = requests::get_by_reference(&app.db, &reference)
+        .await
+        .unwrap();
+    assert_eq!(r.state, "internal_review");
+    let (code, out, err) = run(&db, at(2026, 4, 21), &["digest", "--preview"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        section(&out, "Internal reviews past their deadline").contains("None."),
+        "{out}"
+    );
+    assert!(section(&out, "Clocks stopped").contains("None."), "{out}");
+    let (code, out, err) = run(&db, at(2026, 4, 28), &["digest", "--preview"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        section(&out, "Internal reviews past their deadline").contains(&format!(
+            "{reference}  Harbourside Council: asked 23 March 2026, due 22 April 2026, 4 working days late"
+        )),
+        "{out}"
+    );
+}
+
 db_tests!(
     a_refusal_goes_to_review_and_then_to_the_regulator,
+    the_digest_lists_stopped_clocks_and_late_reviews,
     not_held_under_the_eirs_asks_for_reconsideration_and_the_searches,
 );
