@@ -4,7 +4,9 @@ use super::entities::classification::{self, Entity as Classification};
 use super::StoreResult;
 use crate::domain::Outcome;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 pub use classification::Model as ClassificationModel;
 
@@ -42,6 +44,22 @@ pub async fn since(
 ) -> StoreResult<Vec<ClassificationModel>> {
     Ok(Classification::find()
         .filter(classification::Column::At.gte(from))
+        .all(db)
+        .await?)
+}
+
+/// Everything recorded about these requests' answers, oldest first.
+pub async fn for_requests(
+    db: &impl ConnectionTrait,
+    request_ids: &[i32],
+) -> StoreResult<Vec<ClassificationModel>> {
+    if request_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(Classification::find()
+        .filter(classification::Column::RequestId.is_in(request_ids.iter().copied()))
+        .order_by_asc(classification::Column::At)
+        .order_by_asc(classification::Column::Id)
         .all(db)
         .await?)
 }

@@ -23,4 +23,5 @@ mod letters;
 mod no_secret_in_logs;
 mod outbox_smtp;
 mod queueing;
+mod reading;
 mod smtp_harness;
