@@ -10,6 +10,7 @@ mod m20261128_000004_inbound;
 mod m20261128_000005_daemon;
 mod m20261203_000006_inbound_fixes;
 mod m20261203_000007_chase_periods;
+mod m20261204_000008_reading_and_drafts;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_daemon::Migration),
             Box::new(m20261203_000006_inbound_fixes::Migration),
             Box::new(m20261203_000007_chase_periods::Migration),
+            Box::new(m20261204_000008_reading_and_drafts::Migration),
         ]
     }
 }

@@ -1,11 +1,14 @@
 //! Argument parsing (clap) and one file per command group. No business logic lives here:
 //! each command parses, calls the library, and prints.
 
+mod attachments;
 mod authorities;
 mod db;
 mod deadline;
+mod drafts;
 mod holidays;
 mod inbox;
+mod messages;
 mod output;
 mod queue;
 mod requests;
@@ -57,9 +60,18 @@ pub enum Command {
     Templates(templates::TemplatesCommand),
     /// Render letters and store them as queued requests (one, or a whole campaign).
     Queue(queue::QueueArgs),
-    /// Requests: list and show (the letter, the state and the timeline).
+    /// Requests: list and show (the letter, the state, the mail in and out and the timeline).
     #[command(subcommand)]
     Requests(requests::RequestsCommand),
+    /// Messages in and out: read one whole (text, attachments, warnings).
+    #[command(subcommand)]
+    Messages(messages::MessagesCommand),
+    /// Attachments of received mail: save them into a folder.
+    #[command(subcommand)]
+    Attachments(attachments::AttachmentsCommand),
+    /// Letters waiting for staff: list, read and edit them before they are sent.
+    #[command(subcommand)]
+    Drafts(drafts::DraftsCommand),
     /// Statutory deadline calculator (FOIA, FOISA, EIR, EISR) with the UK calendar.
     Deadline(deadline::DeadlineArgs),
     /// UK bank holidays: import corrections (GOV.UK JSON or iCalendar), list a year.
@@ -84,8 +96,9 @@ pub enum Command {
     Run(run::RunArgs),
     /// The weekly staff digest: preview it, or send this week's now (once per week).
     Digest(run::DigestArgs),
-    /// Send a drafted internal-review letter.
-    Approve(run::ApproveArgs),
+    /// Send a drafted letter (internal review, complaint, reminder): shows it and asks first
+    /// (--yes for scripts).
+    Approve(drafts::ApproveArgs),
     /// Draft an internal review (EIR: reconsideration) of a refused, partly successful, "not
     /// held" or late request; `foi approve` sends it.
     Review(review::ReviewArgs),
@@ -180,6 +193,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Templates(c) => templates::run(&ctx, c).await,
         Command::Queue(a) => queue::run(&ctx, a).await,
         Command::Requests(c) => requests::run(&ctx, c).await,
+        Command::Messages(c) => messages::run(&ctx, c).await,
+        Command::Attachments(c) => attachments::run(&ctx, c).await,
+        Command::Drafts(c) => drafts::run(&ctx, c).await,
         Command::Deadline(a) => deadline::run(&ctx, a).await,
         Command::Holidays(c) => holidays::run(&ctx, c).await,
         Command::Send(a) => send::send(&ctx, a).await,
@@ -190,7 +206,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::LogResponse(a) => responses::run_log_response(&ctx, a).await,
         Command::Run(a) => run::run(&ctx, a).await,
         Command::Digest(a) => run::digest(&ctx, a).await,
-        Command::Approve(a) => run::approve(&ctx, a).await,
+        Command::Approve(a) => drafts::approve(&ctx, a).await,
         Command::Review(a) => review::run_review(&ctx, a).await,
         Command::ReviewOutcome(a) => review::run_outcome(&ctx, a).await,
         Command::Complaint(a) => review::run_complaint(&ctx, a).await,

@@ -37,3 +37,46 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 pub fn or_dash(s: Option<&str>) -> String {
     s.filter(|s| !s.is_empty()).unwrap_or("-").to_string()
 }
+
+/// Text from outside (a sender's file name, a subject) fit for a terminal: control
+/// characters and the bidirectional controls that can make a name display as something it
+/// does not say are shown as escapes.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi {
+                format!("\\u{{{:04X}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A size in bytes as people read it: `104 bytes`, `12.3 KB`, `3.7 MB`.
+pub fn size(bytes: i64) -> String {
+    const KB: f64 = 1024.0;
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} bytes")
+    } else if b < KB * KB {
+        format!("{:.1} KB", b / KB)
+    } else {
+        format!("{:.1} MB", b / (KB * KB))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_and_printable_names() {
+        assert_eq!(super::size(104), "104 bytes");
+        assert_eq!(super::size(12_595), "12.3 KB");
+        assert_eq!(super::size(3_900_000), "3.7 MB");
+        assert_eq!(
+            super::printable("evil\u{202E}fdp.exe\u{1b}"),
+            "evil\\u{202E}fdp.exe\\u{001B}"
+        );
+    }
+}

@@ -18,7 +18,8 @@ pub enum RequestsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show one request: the letter, its state, its deadlines and its timeline.
+    /// Show one request: the letter, its state, its deadlines, the mail in and out (with
+    /// attachments and recorded outcomes) and its timeline.
     Show {
         reference: String,
         #[arg(long)]
@@ -164,6 +165,15 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                         m.state,
                         m.subject
                     );
+                    if let Some(o) = &m.outcome {
+                        println!("        outcome: {}", super::messages::describe_outcome(o));
+                    }
+                    for a in &m.attachments {
+                        println!(
+                            "        attachment {}",
+                            super::messages::describe_attachment(a)
+                        );
+                    }
                     for w in &m.parse_warnings {
                         println!("        warning: {w}");
                     }

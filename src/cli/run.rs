@@ -1,6 +1,6 @@
 use super::Ctx;
 use crate::daemon;
-use crate::services::{approve::approve as approve_draft, digest as digest_service, CLI};
+use crate::services::digest as digest_service;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -101,25 +101,5 @@ pub async fn digest(ctx: &Ctx, args: DigestArgs) -> anyhow::Result<()> {
     let r = digest_service::preview(&app, ctx.clock(), args.html).await?;
     println!("Subject: {}\n", r.subject);
     print!("{}", r.body);
-    Ok(())
-}
-
-/// `foi approve REF`: send the internal-review letter the sweep drafted.
-#[derive(Debug, clap::Args)]
-pub struct ApproveArgs {
-    reference: String,
-    /// Send without asking (for scripts).
-    #[arg(long)]
-    yes: bool,
-}
-
-pub async fn approve(ctx: &Ctx, args: ApproveArgs) -> anyhow::Result<()> {
-    let app = ctx.app().await?;
-    let _ = args.yes;
-    let done = approve_draft(&app, ctx.clock(), &args.reference, CLI).await?;
-    println!(
-        "{}: internal review request queued; `foi send` (or the daemon) sends it",
-        done.reference
-    );
     Ok(())
 }

@@ -29,6 +29,8 @@ crate::stored_enum! {
         DeadlinesCleared = "deadlines_cleared",
         DeadlinesSet = "deadlines_set",
         DeliveryDelayed = "delivery_delayed",
+        /// Staff changed a draft's words; `foi approve` sends them as they are.
+        DraftEdited = "draft_edited",
         InternalReviewApproved = "internal_review_approved",
         InternalReviewDrafted = "internal_review_drafted",
         InternalReviewQueued = "internal_review_queued",

@@ -1,14 +1,39 @@
-//! `foi approve REF`: staff send the internal-review letter the sweep drafted; the review
-//! clock starts. The draft argues that the request went unanswered, so it is refused once the
-//! council has answered, and written again as of today (the days overdue have grown since).
+//! `foi approve REF`: staff send a drafted internal-review letter (the sweep's, for a late
+//! request, or `foi review`'s, for an answer); the review clock starts. A draft written before
+//! the latest answer argues about something else, so it is refused. A late request's draft as
+//! the sweep wrote it is written again as of today (the days overdue have grown since); a
+//! draft staff edited is sent in their words.
+//!
+//! Approving is two steps: `prepare` says exactly what would be sent, and `approve` sends
+//! that, refusing if the letters are no longer what staff were shown (edited meanwhile, or
+//! the day turned and the letter would count another day).
 
 use super::{ServiceError, ServiceResult};
 use crate::app::AppContext;
-use crate::calendar::london_date;
+use crate::calendar::{london_date, WorkingCalendar};
 use crate::domain::{EventName, MessageKind, Outcome, RequestState};
+use crate::store::requests::RequestModel;
 use crate::store::{classifications, events, messages, requests};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
+
+/// One letter as it will be sent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Letter {
+    pub message: i32,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    /// Staff edited the draft: these are their words, not written again.
+    pub edited: bool,
+}
+
+/// What `foi approve` would send for a request.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Approval {
+    pub reference: String,
+    pub letters: Vec<Letter>,
+}
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Approved {
@@ -16,15 +41,99 @@ pub struct Approved {
     pub messages: usize,
 }
 
-#[tracing::instrument(skip_all, fields(reference = %reference))]
-pub async fn approve(
+/// The letters `approve` would queue now, checked the way `approve` checks them. Nothing is
+/// written.
+pub async fn prepare(
     app: &AppContext,
     now: DateTime<Utc>,
     reference: &str,
+) -> ServiceResult<Approval> {
+    let r = requests::get_by_reference(&app.db, reference).await?;
+    let cal = app.calendar().await?;
+    let letters = letters(app, &app.db, &cal, &r, now).await?;
+    Ok(Approval {
+        reference: r.reference,
+        letters,
+    })
+}
+
+/// Queues the letters staff were shown (`prepare`), if they are still what would be sent.
+#[tracing::instrument(skip_all, fields(reference = %shown.reference))]
+pub async fn approve(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    shown: &Approval,
     actor: &str,
 ) -> ServiceResult<Approved> {
-    let r = requests::get_by_reference(&app.db, reference).await?;
-    let drafts = messages::drafts(&app.db, r.id, MessageKind::InternalReview).await?;
+    let cal = app.calendar().await?;
+    let txn = app.db.begin().await?;
+    let r = requests::get_by_reference(&txn, &shown.reference).await?;
+    let letters = letters(app, &txn, &cal, &r, now).await?;
+    if letters != shown.letters {
+        txn.rollback().await?;
+        return Err(ServiceError::refused(format!(
+            "{}: the drafted internal review changed after it was shown (edited meanwhile, or \
+             written again for a new day), so it was not sent; run `foi approve {}` again to \
+             see it as it is now",
+            r.reference, r.reference
+        )));
+    }
+    for l in &letters {
+        let queued = messages::queue_approved(
+            &txn,
+            messages::ApprovedDraft {
+                id: l.message,
+                to: &l.to,
+                subject: &l.subject,
+                body: &l.body,
+                edited: l.edited,
+            },
+        )
+        .await?;
+        if !queued {
+            txn.rollback().await?;
+            return Err(ServiceError::refused(format!(
+                "{}: the drafted internal review changed or was approved by someone else while \
+                 it was being queued; nothing was queued (run `foi approve {}` again)",
+                r.reference, r.reference
+            )));
+        }
+    }
+    let ids: Vec<i32> = letters.iter().map(|l| l.message).collect();
+    let today = london_date(now);
+    super::follow_up::start_internal_review(app, &txn, &cal, &r, today, actor, now).await?;
+    let edited = letters.iter().filter(|l| l.edited).count();
+    events::record(
+        &txn,
+        r.id,
+        now,
+        EventName::InternalReviewApproved,
+        if edited > 0 {
+            "internal review request approved by staff and queued, in the words staff edited"
+        } else {
+            "internal review request approved by staff and queued"
+        },
+        actor,
+        Some(serde_json::json!({"messages": ids})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Approved {
+        reference: r.reference,
+        messages: ids.len(),
+    })
+}
+
+/// The request's drafted reviews as they would go now: refused when there is none, or when
+/// the council has answered since (the letter says it has not).
+async fn letters(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    cal: &WorkingCalendar,
+    r: &RequestModel,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<Letter>> {
+    let drafts = messages::drafts(db, r.id, MessageKind::InternalReview).await?;
     if drafts.is_empty() {
         return Err(ServiceError::refused(format!(
             "{} has no drafted internal review to approve (complaint drafts go through the regulator's web form: see `foi requests show {}`)",
@@ -39,7 +148,7 @@ pub async fn approve(
         RequestState::Refused | RequestState::PartiallySuccessful | RequestState::NotHeld
     );
     let answered_at = classifications::latest_of(
-        &app.db,
+        db,
         r.id,
         &[
             Outcome::Successful,
@@ -60,42 +169,31 @@ pub async fn approve(
             r.reference, r.state, r.reference
         )));
     }
-    let cal = app.calendar().await?;
-    let txn = app.db.begin().await?;
-    let today = london_date(now);
-    // A review of lateness counts the days to the day it goes.
-    if late {
-        let letter =
-            super::follow_up::render(app, &txn, &cal, &r, super::sweep::REVIEW_TEMPLATE, today)
-                .await?;
-        for m in &drafts {
-            messages::set_letter(
-                &txn,
-                m.id,
-                &m.from_addr,
-                m.reply_to.as_deref().unwrap_or(&r.reply_to),
-                &letter.subject,
-                &letter.body,
-            )
-            .await?;
-        }
-    }
-    let ids: Vec<i32> = drafts.iter().map(|m| m.id).collect();
-    messages::queue_drafts(&txn, &ids).await?;
-    super::follow_up::start_internal_review(app, &txn, &cal, &r, today, actor, now).await?;
-    events::record(
-        &txn,
-        r.id,
-        now,
-        EventName::InternalReviewApproved,
-        "internal review request approved by staff and queued",
-        actor,
-        None,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Approved {
-        reference: r.reference,
-        messages: ids.len(),
-    })
+    // A review of lateness counts the days to the day it goes; a review of an answer (with
+    // any grounds staff added) stands as `foi review` wrote it.
+    let rewritten = if late && drafts.iter().any(|m| m.edited_at.is_none()) {
+        let today = london_date(now);
+        Some(super::follow_up::render(app, db, cal, r, super::sweep::REVIEW_TEMPLATE, today).await?)
+    } else {
+        None
+    };
+    Ok(drafts
+        .into_iter()
+        .map(|m| match (&rewritten, m.edited_at) {
+            (Some(letter), None) => Letter {
+                message: m.id,
+                to: m.to_addr,
+                subject: letter.subject.clone(),
+                body: letter.body.clone(),
+                edited: false,
+            },
+            _ => Letter {
+                message: m.id,
+                to: m.to_addr,
+                subject: m.subject,
+                body: m.body,
+                edited: m.edited_at.is_some(),
+            },
+        })
+        .collect())
 }

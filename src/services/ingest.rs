@@ -155,11 +155,14 @@ pub async fn ingest(
         store::add_attachment(
             &txn,
             stored.id,
-            &a.filename,
-            &a.content_type,
-            a.bytes.len() as i64,
-            &a.sha256,
-            &path.display().to_string(),
+            store::NewAttachment {
+                filename: &a.filename,
+                original_filename: a.original_filename.as_deref(),
+                content_type: &a.content_type,
+                size: a.bytes.len() as i64,
+                sha256: &a.sha256,
+                path: &path.display().to_string(),
+            },
         )
         .await?;
     }

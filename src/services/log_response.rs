@@ -98,11 +98,14 @@ pub async fn log_response(
         inbound::add_attachment(
             &txn,
             message.id,
-            &d.name,
-            mime_of(&d.name),
-            d.bytes.len() as i64,
-            sha,
-            &path.display().to_string(),
+            inbound::NewAttachment {
+                filename: &d.name,
+                original_filename: None,
+                content_type: mime_of(&d.name),
+                size: d.bytes.len() as i64,
+                sha256: sha,
+                path: &path.display().to_string(),
+            },
         )
         .await?;
     }

@@ -5,6 +5,7 @@
 
 pub mod approve;
 pub mod assign;
+pub mod attachments;
 pub mod classify;
 pub mod clock;
 pub mod complaint;
@@ -12,12 +13,14 @@ pub mod deadlines;
 pub mod digest;
 pub mod directory;
 pub mod dispatch;
+pub mod drafts;
 pub mod follow_up;
 pub mod holidays;
 pub mod imports;
 pub mod ingest;
 pub mod lifecycle;
 pub mod log_response;
+pub mod messages;
 pub mod poll;
 pub mod queue;
 pub mod requests;
@@ -57,6 +60,10 @@ pub enum ServiceError {
     Inbox(#[from] crate::mail::imap::ImapError),
     #[error("cannot keep the message on disk under {dir}: {message}")]
     Disk { dir: String, message: String },
+    /// Files staff asked for (attachments to save) could not be read or written; the message
+    /// names each one and says what was left as it was.
+    #[error("{0}")]
+    Files(String),
     /// The request cannot be done as asked; the message says why and what to do instead.
     #[error("{0}")]
     Refused(String),

@@ -1,6 +1,8 @@
 //! Reading requests: the list (`foi requests list`) and one request whole (`foi requests
-//! show`): its letter, deadlines, statutory clock, mail in and out, and timeline.
+//! show`): its letter, deadlines, statutory clock, mail in and out (with each message's
+//! attachments and the outcome staff recorded), and timeline.
 
+use super::messages::{attachments_by_message, outcomes_by_message, AttachmentLine, OutcomeLine};
 use super::ServiceResult;
 use crate::app::AppContext;
 use crate::calendar::Deadlines;
@@ -35,6 +37,9 @@ pub struct MailLine {
     pub received_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub parse_warnings: Vec<String>,
+    pub attachments: Vec<AttachmentLine>,
+    /// The outcome staff recorded for this answer, the latest if they changed it.
+    pub outcome: Option<OutcomeLine>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -64,11 +69,16 @@ pub async fn show(app: &AppContext, reference: &str) -> ServiceResult<RequestDet
             note: c.note,
         })
         .collect();
-    let messages = messages::for_request(db, id)
-        .await?
+    let mail = messages::for_request(db, id).await?;
+    let ids: Vec<i32> = mail.iter().map(|m| m.id).collect();
+    let mut attachments = attachments_by_message(db, &ids).await?;
+    let mut outcomes = outcomes_by_message(db, &[id]).await?;
+    let messages = mail
         .into_iter()
         .map(|m| MailLine {
             parse_warnings: inbound::warnings(&m),
+            attachments: attachments.remove(&m.id).unwrap_or_default(),
+            outcome: outcomes.remove(&m.id).and_then(|mut o| o.pop()),
             id: m.id,
             direction: m.direction,
             kind: m.kind,

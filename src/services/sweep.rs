@@ -276,7 +276,7 @@ async fn sweep_one(
                         r.id,
                         now,
                         EventName::InternalReviewDrafted,
-                        format!("internal review request drafted; check it and send it with `foi approve {}`", r.reference),
+                        format!("internal review request drafted (message {id}); read it with `foi drafts show {id}`, change it with `foi drafts edit {id}` if need be, and send it with `foi approve {}`", r.reference),
                         actor,
                         None,
                     )
@@ -307,7 +307,7 @@ async fn sweep_one(
                 now,
                 EventName::ComplaintDrafted,
                 format!(
-                    "a complaint to the {} was drafted for staff to check and submit{window}",
+                    "a complaint to the {} was drafted (message {id}) for staff to check and submit{window}; read it with `foi drafts show {id}`",
                     regime.regulator()
                 ),
                 actor,

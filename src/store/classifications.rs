@@ -4,7 +4,9 @@ use super::entities::classification::{self, Entity as Classification};
 use super::StoreResult;
 use crate::domain::Outcome;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 pub use classification::Model as ClassificationModel;
 
@@ -59,5 +61,21 @@ pub async fn latest_of(
         .order_by_desc(classification::Column::At)
         .order_by_desc(classification::Column::Id)
         .one(db)
+        .await?)
+}
+
+/// Everything recorded about these requests' answers, oldest first.
+pub async fn for_requests(
+    db: &impl ConnectionTrait,
+    request_ids: &[i32],
+) -> StoreResult<Vec<ClassificationModel>> {
+    if request_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(Classification::find()
+        .filter(classification::Column::RequestId.is_in(request_ids.iter().copied()))
+        .order_by_asc(classification::Column::At)
+        .order_by_asc(classification::Column::Id)
+        .all(db)
         .await?)
 }

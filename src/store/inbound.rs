@@ -150,22 +150,32 @@ pub async fn insert(
     .await
 }
 
+/// An attachment to keep with a stored message; its bytes are already on disk at `path`.
+#[derive(Debug, Clone)]
+pub struct NewAttachment<'a> {
+    /// The safe name (see `mail::inbound::safe_filename`).
+    pub filename: &'a str,
+    /// The name as the sender gave it, when it had one.
+    pub original_filename: Option<&'a str>,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+    pub path: &'a str,
+}
+
 pub async fn add_attachment(
     db: &impl ConnectionTrait,
     message_id: i32,
-    filename: &str,
-    content_type: &str,
-    size: i64,
-    sha256: &str,
-    path: &str,
+    a: NewAttachment<'_>,
 ) -> StoreResult<AttachmentModel> {
     Ok(attachment::ActiveModel {
         message_id: Set(message_id),
-        filename: Set(filename.to_string()),
-        content_type: Set(content_type.to_string()),
-        size: Set(size),
-        sha256: Set(sha256.to_string()),
-        path: Set(path.to_string()),
+        filename: Set(a.filename.to_string()),
+        original_filename: Set(a.original_filename.map(str::to_string)),
+        content_type: Set(a.content_type.to_string()),
+        size: Set(a.size),
+        sha256: Set(a.sha256.to_string()),
+        path: Set(a.path.to_string()),
         ..Default::default()
     }
     .insert(db)
@@ -181,6 +191,29 @@ pub async fn attachments(
         .order_by_asc(attachment::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The attachments of any of these messages, by message then in the order they came.
+pub async fn attachments_of(
+    db: &impl ConnectionTrait,
+    message_ids: &[i32],
+) -> StoreResult<Vec<AttachmentModel>> {
+    if message_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(attachment::Entity::find()
+        .filter(attachment::Column::MessageId.is_in(message_ids.iter().copied()))
+        .order_by_asc(attachment::Column::MessageId)
+        .order_by_asc(attachment::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn attachment(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> StoreResult<Option<AttachmentModel>> {
+    Ok(attachment::Entity::find_by_id(id).one(db).await?)
 }
 
 /// The outbound message (ours) with one of these Message-IDs, newest first.

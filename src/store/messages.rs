@@ -610,6 +610,64 @@ pub async fn queue_drafts(db: &impl ConnectionTrait, ids: &[i32]) -> StoreResult
     Ok(())
 }
 
+/// A draft as staff approved it, to queue.
+#[derive(Debug, Clone, Copy)]
+pub struct ApprovedDraft<'a> {
+    pub id: i32,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    /// Staff edited it: it goes as it stands. Otherwise `subject` and `body` are the letter
+    /// written again, stored as it is queued.
+    pub edited: bool,
+}
+
+/// Queues one approved draft in a single statement that holds only while the draft is still
+/// exactly what staff approved: still a draft, to the same address, and either edited with
+/// the same words or still unedited (so a concurrent edit is never overwritten nor sent
+/// unseen). Returns whether it was queued.
+pub async fn queue_approved(db: &impl ConnectionTrait, d: ApprovedDraft<'_>) -> StoreResult<bool> {
+    let mut q = Message::update_many()
+        .col_expr(message::Column::State, Expr::value(St::Queued))
+        .filter(message::Column::Id.eq(d.id))
+        .filter(message::Column::Direction.eq(Direction::Outbound))
+        .filter(message::Column::State.eq(St::Draft))
+        .filter(message::Column::ToAddr.eq(d.to));
+    q = if d.edited {
+        q.filter(message::Column::EditedAt.is_not_null())
+            .filter(message::Column::Subject.eq(d.subject))
+            .filter(message::Column::Body.eq(d.body))
+    } else {
+        q.col_expr(message::Column::Subject, Expr::value(d.subject.to_string()))
+            .col_expr(message::Column::Body, Expr::value(d.body.to_string()))
+            .filter(message::Column::EditedAt.is_null())
+    };
+    Ok(q.exec(db).await?.rows_affected == 1)
+}
+
+/// Stores staff's own words in a draft and marks it edited, only while it is still a draft
+/// (another person may have approved it meanwhile). Returns whether it was.
+pub async fn edit_draft(
+    db: &impl ConnectionTrait,
+    id: i32,
+    subject: &str,
+    body: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let res = Message::update_many()
+        .col_expr(message::Column::Subject, Expr::value(subject.to_string()))
+        .col_expr(message::Column::Body, Expr::value(body.to_string()))
+        .col_expr(message::Column::EditedAt, Expr::value(at))
+        .col_expr(message::Column::EditedBy, Expr::value(by.to_string()))
+        .filter(message::Column::Id.eq(id))
+        .filter(message::Column::Direction.eq(Direction::Outbound))
+        .filter(message::Column::State.eq(St::Draft))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 pub async fn list_outbound(
     db: &impl ConnectionTrait,
     state_filter: Option<St>,

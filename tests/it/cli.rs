@@ -132,7 +132,7 @@ async fn errors_exit_1_with_a_clear_message(db: TestDb) {
     );
     fails_with(
         &db,
-        &["approve", "foi-2026-9999"],
+        &["approve", "--yes", "foi-2026-9999"],
         "no request with the reference",
     );
     fails_with(

@@ -219,7 +219,7 @@ async fn a_campaign_through_the_daemon(db: TestDb) {
     // Two daemons at once: nothing is sent twice.
     let other = context(&settings, "daemon-2").await;
     for r in &refs[1..] {
-        let out = common::foi(&db, &["--now", &t2.to_rfc3339(), "approve", r]);
+        let out = common::foi(&db, &["--now", &t2.to_rfc3339(), "approve", "--yes", r]);
         assert!(out.status.success(), "{}", common::stderr(&out));
     }
     let (a, b) = tokio::join!(
@@ -573,6 +573,7 @@ async fn approve_rewrites_the_draft_and_refuses_a_stale_one(db: TestDb) {
         "--now".into(),
         now.clone(),
         "approve".into(),
+        "--yes".into(),
         refs[1].clone(),
     ]);
     assert_eq!(code, Some(1));
@@ -593,7 +594,13 @@ async fn approve_rewrites_the_draft_and_refuses_a_stale_one(db: TestDb) {
         .unwrap()
         .body
         .clone();
-    let (code, _, err) = run(vec!["--now".into(), now, "approve".into(), refs[0].clone()]);
+    let (code, _, err) = run(vec![
+        "--now".into(),
+        now,
+        "approve".into(),
+        "--yes".into(),
+        refs[0].clone(),
+    ]);
     assert_eq!(code, Some(0), "{err}");
     let queued = foi::store::messages::for_request(&ctx.db, r.id)
         .await

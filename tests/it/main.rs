@@ -23,5 +23,6 @@ mod letters;
 mod no_secret_in_logs;
 mod outbox_smtp;
 mod queueing;
+mod reading;
 mod reviews;
 mod smtp_harness;

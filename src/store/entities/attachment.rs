@@ -11,6 +11,9 @@ pub struct Model {
     pub size: i64,
     pub sha256: String,
     pub path: String,
+    /// The name as the sender gave it (decoded); `filename` is the safe form. None for
+    /// attachments stored before it was kept.
+    pub original_filename: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -40,6 +40,10 @@ pub struct Model {
     pub parse_warnings: Option<String>,
     /// Fingerprint an inbound duplicate is recognised by (see `mail::inbound::ParsedMail`).
     pub content_sha256: Option<String>,
+    /// When staff last changed a draft: its words stand, and `foi approve` does not write it
+    /// again from the template.
+    pub edited_at: Option<DateTimeUtc>,
+    pub edited_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
