@@ -108,6 +108,7 @@ async fn run() {
                 dry_run: false,
                 again: true, // the same letter, deliberately
                 actor: "bench".into(),
+                ..Default::default()
             },
         )
         .await

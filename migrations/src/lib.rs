@@ -11,6 +11,7 @@ mod m20261128_000005_daemon;
 mod m20261203_000006_inbound_fixes;
 mod m20261203_000007_chase_periods;
 mod m20261204_000008_reading_and_drafts;
+mod m20261204_000009_request_channels;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_inbound_fixes::Migration),
             Box::new(m20261203_000007_chase_periods::Migration),
             Box::new(m20261204_000008_reading_and_drafts::Migration),
+            Box::new(m20261204_000009_request_channels::Migration),
         ]
     }
 }

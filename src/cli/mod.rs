@@ -17,6 +17,7 @@ mod review;
 mod run;
 mod seed;
 mod send;
+mod tasks;
 mod templates;
 mod twinnings;
 
@@ -60,7 +61,8 @@ pub enum Command {
     Templates(templates::TemplatesCommand),
     /// Render letters and store them as queued requests (one, or a whole campaign).
     Queue(queue::QueueArgs),
-    /// Requests: list and show (the letter, the state, the mail in and out and the timeline).
+    /// Requests: list and show (the letter, the state, the mail in and out, staff tasks and
+    /// the timeline); record one sent by hand, made outside foi, or chased by hand.
     #[command(subcommand)]
     Requests(requests::RequestsCommand),
     /// Messages in and out: read one whole (text, attachments, warnings).
@@ -72,6 +74,9 @@ pub enum Command {
     /// Letters waiting for staff: list, read and edit them before they are sent.
     #[command(subcommand)]
     Drafts(drafts::DraftsCommand),
+    /// Staff tasks: letters foi cannot send itself (a council's web form, the post).
+    #[command(subcommand)]
+    Tasks(tasks::TasksCommand),
     /// Statutory deadline calculator (FOIA, FOISA, EIR, EISR) with the UK calendar.
     Deadline(deadline::DeadlineArgs),
     /// UK bank holidays: import corrections (GOV.UK JSON or iCalendar), list a year.
@@ -196,6 +201,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Messages(c) => messages::run(&ctx, c).await,
         Command::Attachments(c) => attachments::run(&ctx, c).await,
         Command::Drafts(c) => drafts::run(&ctx, c).await,
+        Command::Tasks(c) => tasks::run(&ctx, c).await,
         Command::Deadline(a) => deadline::run(&ctx, a).await,
         Command::Holidays(c) => holidays::run(&ctx, c).await,
         Command::Send(a) => send::send(&ctx, a).await,

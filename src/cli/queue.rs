@@ -1,9 +1,12 @@
 use super::{output, parse_var, Ctx};
-use crate::domain::TwinningStatus;
+use crate::domain::{Channel, TaskKind, TwinningStatus};
 use crate::services::queue::{self, QueueCampaign, QueueOne, QueuedLetter};
 use crate::services::CLI;
+use anyhow::Context as _;
 use clap::Args;
 use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("target").required(true).args(["authority", "all_twinned"]))]
@@ -36,6 +39,17 @@ pub struct QueueArgs {
     /// Extra template variables, available as {{vars.KEY}}.
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
     vars: Vec<(String, String)>,
+    /// How the letter goes: email (the default: foi sends it), portal (staff paste it into
+    /// the council's web form) or post (staff print and post it). A portal or postal request
+    /// gets no outbox letter, only a staff task; record it with `foi requests sent`.
+    #[arg(long, value_name = "email|portal|post", value_parser = parse_channel)]
+    via: Option<Channel>,
+    /// With --campaign and --via portal|post: only the councils with no FOI email address.
+    #[arg(long, requires = "campaign", requires = "via")]
+    without_address: bool,
+    /// Also write the letter(s) to this file, to paste or print (it must not exist yet).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
     /// Render and show what would be queued; store nothing.
     #[arg(long)]
     dry_run: bool,
@@ -43,9 +57,92 @@ pub struct QueueArgs {
     json: bool,
 }
 
+pub fn parse_channel(s: &str) -> Result<Channel, String> {
+    Channel::parse(s).map_err(|e| e.to_string())
+}
+
+/// The file `--out` names, made before anything is queued so that a bad path stores nothing;
+/// removed again if queueing fails.
+pub struct OutFile {
+    path: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl OutFile {
+    pub fn create(path: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = path else {
+            return Ok(OutFile {
+                path: PathBuf::new(),
+                file: None,
+            });
+        };
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .with_context(|| {
+                format!(
+                    "--out {}: cannot create it (it must not exist yet, in a folder that does)",
+                    path.display()
+                )
+            })?;
+        Ok(OutFile {
+            path: path.to_path_buf(),
+            file: Some(file),
+        })
+    }
+
+    /// Writes the letters, or says where they can be read again if that fails: they are
+    /// stored already.
+    pub fn write(mut self, letters: &[&QueuedLetter]) -> anyhow::Result<()> {
+        if self.file.is_some() && letters.is_empty() {
+            println!("no letters, so nothing written to {}", self.path.display());
+            return Ok(());
+        }
+        let Some(mut file) = self.file.take() else {
+            return Ok(());
+        };
+        let mut text = String::new();
+        for (i, q) in letters.iter().enumerate() {
+            if i > 0 {
+                // A page break between posted letters, so each prints on its own pages.
+                if q.channel == Channel::Post {
+                    text.push('\u{c}');
+                }
+                text.push('\n');
+            }
+            if letters.len() > 1 {
+                text.push_str(&format!("===== {} {} =====\n", q.reference, q.authority));
+            }
+            text.push_str(&format!("Subject: {}\n\n{}", q.subject, q.body));
+        }
+        file.write_all(text.as_bytes())
+            .and_then(|_| file.sync_all())
+            .with_context(|| {
+                format!(
+                    "--out {}: could not write the letters (they are stored: see `foi requests show REF`)",
+                    self.path.display()
+                )
+            })?;
+        println!("letter(s) written to {}", self.path.display());
+        Ok(())
+    }
+}
+
+impl Drop for OutFile {
+    fn drop(&mut self) {
+        // Still held: queueing failed, so the empty file would only mislead.
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 pub async fn run(ctx: &Ctx, args: QueueArgs) -> anyhow::Result<()> {
     let app = ctx.app().await?;
     let vars: BTreeMap<String, String> = args.vars.into_iter().collect();
+    let via = args.via.unwrap_or_default();
+    let out_file = OutFile::create(args.out.as_deref())?;
     if let Some(slug) = args.authority {
         let q = queue::one(
             &app,
@@ -57,15 +154,17 @@ pub async fn run(ctx: &Ctx, args: QueueArgs) -> anyhow::Result<()> {
                 vars,
                 dry_run: args.dry_run,
                 again: args.again,
+                via,
                 actor: CLI.into(),
             },
         )
         .await?;
         if args.json {
-            return output::json(&q);
+            output::json(&q)?;
+        } else {
+            print_letter(&q, args.dry_run);
         }
-        print_letter(&q, args.dry_run);
-        return Ok(());
+        return out_file.write(&[&q]);
     }
     let out = queue::campaign(
         &app,
@@ -77,16 +176,21 @@ pub async fn run(ctx: &Ctx, args: QueueArgs) -> anyhow::Result<()> {
             tag: args.tag,
             vars,
             dry_run: args.dry_run,
+            via,
+            without_address: args.without_address,
             actor: CLI.into(),
         },
     )
     .await?;
+    let letters: Vec<&QueuedLetter> = out.queued.iter().collect();
     if args.json {
-        return output::json(&out);
+        output::json(&out)?;
+        return out_file.write(&letters);
     }
-    if args.dry_run {
+    // Staff submit letters not sent by email themselves, so they are shown.
+    if args.dry_run || !via.by_email() {
         for q in &out.queued {
-            print_letter(q, true);
+            print_letter(q, args.dry_run);
             println!();
         }
     }
@@ -119,25 +223,52 @@ pub async fn run(ctx: &Ctx, args: QueueArgs) -> anyhow::Result<()> {
     }
     if !out.no_address.is_empty() {
         println!(
-            "skipped, no FOI email address ({}; set with `foi authorities set-email SLUG ADDRESS`):",
+            "skipped, no FOI email address ({}; set with `foi authorities set-email SLUG ADDRESS`, \
+             or queue them for the council's web form or the post with --via portal|post --without-address):",
             out.no_address.len()
         );
         for (slug, name) in &out.no_address {
             println!("  {slug} ({name})");
         }
     }
-    Ok(())
+    if !out.has_address.is_empty() {
+        println!(
+            "skipped, has an FOI email address ({}; --without-address leaves them to an email campaign):",
+            out.has_address.len()
+        );
+        for (slug, name) in &out.has_address {
+            println!("  {slug} ({name})");
+        }
+    }
+    out_file.write(&letters)
 }
 
-fn print_letter(q: &QueuedLetter, dry_run: bool) {
+pub fn print_letter(q: &QueuedLetter, dry_run: bool) {
     if dry_run {
         println!("(dry run: nothing stored; the reference is the one it would get now)");
     } else {
         println!("queued {}", q.reference);
     }
-    println!("To: {}", q.to);
+    if q.channel.by_email() {
+        println!("To: {}", q.to);
+    } else {
+        println!(
+            "Via: {} (nothing is emailed; staff submit it)",
+            q.channel.how()
+        );
+        if let Some(w) = &q.website {
+            println!("Council website: {w}");
+        }
+    }
     println!("Reply-To: {}", q.reply_to);
     println!("Subject: {}", q.subject);
     println!();
     print!("{}", q.body);
+    if !q.channel.by_email() && !dry_run {
+        println!();
+        println!(
+            "To do: {}.",
+            TaskKind::Submit.instruction(q.channel, &q.reference)
+        );
+    }
 }

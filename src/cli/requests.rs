@@ -1,7 +1,10 @@
-use super::{output, Ctx};
+use super::queue::parse_channel;
+use super::{output, parse_var, Ctx};
 use crate::calendar::ClockEventKind;
-use crate::domain::{Direction, RequestState};
-use crate::services::{self, clock::RecordClock, sent_by_hand::SendByHand, CLI};
+use crate::domain::{Channel, Direction, RequestState};
+use crate::services::{
+    self, add_request::AddRequest, chased::Chase, clock::RecordClock, sent_by_hand::SendByHand, CLI,
+};
 use crate::store::requests::RequestFilter;
 use clap::Subcommand;
 
@@ -39,12 +42,67 @@ pub enum RequestsCommand {
         #[arg(long)]
         note: Option<String>,
     },
-    /// Record that the request letter went out some other way (sent by hand from the file the
-    /// file transport wrote, say): it is not sent again, and the statutory clock starts on DATE.
+    /// Record that the request went to the council some other way than foi's outbox: an
+    /// email letter sent by hand (it is not sent again), a request submitted through the
+    /// council's web form, or a letter posted. The statutory clock starts on the date of receipt.
     Sent {
         reference: String,
+        /// The day it was sent, submitted or posted.
         #[arg(long, value_parser = super::deadline::parse_date, value_name = "YYYY-MM-DD")]
         on: chrono::NaiveDate,
+        /// The case number the council's web form gave (portal requests).
+        #[arg(long, value_name = "CASE")]
+        portal_ref: Option<String>,
+        /// A posted letter: the day the council received it, when known (otherwise the second
+        /// working day after posting).
+        #[arg(long, value_parser = super::deadline::parse_date, value_name = "YYYY-MM-DD")]
+        received: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Record a request made outside foi (before foi existed, say). Its letter is written from
+    /// the template; nothing is emailed. With --on it was sent that day and the statutory
+    /// clock starts; without, it waits in `queued` with a task to submit it.
+    Add {
+        #[arg(long)]
+        authority: String,
+        /// The twinning link it is about; may be left out when the authority has only one.
+        #[arg(long)]
+        twinning: Option<i32>,
+        #[arg(long)]
+        template: String,
+        /// How it went (or goes): email, portal (the council's web form) or post.
+        #[arg(long, value_name = "email|portal|post", value_parser = parse_channel)]
+        via: Channel,
+        /// The day it was sent, submitted or posted.
+        #[arg(long, value_parser = super::deadline::parse_date, value_name = "YYYY-MM-DD")]
+        on: Option<chrono::NaiveDate>,
+        /// The case number the council's web form gave.
+        #[arg(long, value_name = "CASE", requires = "on")]
+        portal_ref: Option<String>,
+        /// A posted letter: the day the council received it, when known.
+        #[arg(long, value_parser = super::deadline::parse_date, value_name = "YYYY-MM-DD", requires = "on")]
+        received: Option<chrono::NaiveDate>,
+        #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+        /// Add it even though the authority already has a request from this template about
+        /// this link.
+        #[arg(long)]
+        again: bool,
+        /// With --on: a note for the timeline (how it was sent, say).
+        #[arg(long, requires = "on")]
+        note: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record that staff chased a late portal or postal request as its task asked (the
+    /// reminder or the internal review, pasted into the web form or posted): the task is done;
+    /// an internal review starts the review clock on DATE.
+    Chased {
+        reference: String,
+        /// The day it was done (default: today).
+        #[arg(long, value_parser = super::deadline::parse_date, value_name = "YYYY-MM-DD")]
+        on: Option<chrono::NaiveDate>,
         #[arg(long)]
         note: Option<String>,
     },
@@ -78,6 +136,7 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                     vec![
                         r.reference.clone(),
                         r.state.to_string(),
+                        r.channel.to_string(),
                         r.authority.clone(),
                         output::or_dash(r.partner_city.as_deref()),
                         output::or_dash(r.campaign.as_deref()),
@@ -90,6 +149,7 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                 &[
                     "REFERENCE",
                     "STATE",
+                    "VIA",
                     "AUTHORITY",
                     "PARTNER",
                     "CAMPAIGN",
@@ -115,6 +175,14 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                 println!("campaign:  {c}");
             }
             println!("template:  {}", row.template);
+            println!(
+                "via:       {}{}",
+                row.channel,
+                row.portal_reference
+                    .as_deref()
+                    .map(|p| format!(" (case ref {p})"))
+                    .unwrap_or_default()
+            );
             println!("created:   {}", row.created_at.format("%Y-%m-%d %H:%M UTC"));
             if let Some(s) = row.sent_at {
                 println!("sent:      {}", s.format("%Y-%m-%d %H:%M UTC"));
@@ -179,6 +247,34 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                     }
                 }
             }
+            if !d.tasks.is_empty() {
+                println!("\nstaff tasks:");
+                for t in &d.tasks {
+                    let status = match (t.done_at, &t.done_by) {
+                        (Some(at), by) => format!(
+                            "done {}{}{}",
+                            at.format("%Y-%m-%d"),
+                            by.as_deref()
+                                .map(|b| format!(" by {b}"))
+                                .unwrap_or_default(),
+                            t.note
+                                .as_deref()
+                                .map(|n| format!(" ({n})"))
+                                .unwrap_or_default()
+                        ),
+                        (None, _) => "open".to_string(),
+                    };
+                    println!(
+                        "  #{:<4} {:<16} made {}, {status}",
+                        t.id,
+                        t.kind.as_str(),
+                        t.created_at.format("%Y-%m-%d %H:%M"),
+                    );
+                    if t.done_at.is_none() {
+                        println!("        {}", t.what);
+                    }
+                }
+            }
             println!("\ntimeline:");
             for e in &d.timeline {
                 println!(
@@ -194,6 +290,8 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
         RequestsCommand::Sent {
             reference,
             on,
+            portal_ref,
+            received,
             note,
         } => {
             let done = services::sent_by_hand::record(
@@ -202,12 +300,96 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                 SendByHand {
                     reference,
                     on,
+                    received,
+                    portal_reference: portal_ref,
                     note,
                     actor: CLI.into(),
                 },
             )
             .await?;
             print_sent_by_hand(&done);
+            Ok(())
+        }
+        RequestsCommand::Add {
+            authority,
+            twinning,
+            template,
+            via,
+            on,
+            portal_ref,
+            received,
+            vars,
+            again,
+            note,
+            json,
+        } => {
+            let added = services::add_request::add(
+                &app,
+                ctx.clock(),
+                AddRequest {
+                    template,
+                    authority,
+                    twinning,
+                    vars: vars.into_iter().collect(),
+                    via,
+                    on,
+                    received,
+                    portal_reference: portal_ref,
+                    note,
+                    again,
+                    actor: CLI.into(),
+                },
+            )
+            .await?;
+            if json {
+                return output::json(&added);
+            }
+            match &added.sent {
+                Some(done) => {
+                    println!(
+                        "added {} ({} request made outside foi)",
+                        added.letter.reference, via
+                    );
+                    print_sent_by_hand(done);
+                }
+                None => {
+                    println!(
+                        "added {} ({} request made outside foi), queued until it is recorded as sent:",
+                        added.letter.reference, via
+                    );
+                    println!(
+                        "  {}",
+                        crate::domain::TaskKind::Submit.instruction(via, &added.letter.reference)
+                    );
+                }
+            }
+            Ok(())
+        }
+        RequestsCommand::Chased {
+            reference,
+            on,
+            note,
+        } => {
+            let done = services::chased::chased(
+                &app,
+                ctx.clock(),
+                Chase {
+                    reference,
+                    on,
+                    note,
+                    actor: CLI.into(),
+                },
+            )
+            .await?;
+            for (id, kind) in &done.tasks {
+                println!("{}: task {id} ({kind}) done on {}", done.reference, done.on);
+            }
+            if let Some(state) = done.state {
+                println!("  now {state}");
+            }
+            if let Some(due) = done.review_due {
+                println!("  internal review due {due}");
+            }
             Ok(())
         }
         RequestsCommand::Clock {
@@ -249,10 +431,25 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
 }
 
 fn print_sent_by_hand(done: &services::sent_by_hand::SentByHand) {
-    println!(
-        "{}: sent on {} (recorded by hand; {} outbox letter(s) will not be sent again)",
-        done.reference, done.on, done.letters
-    );
+    match done.channel {
+        Channel::Email => println!(
+            "{}: sent on {} (recorded by hand; {} outbox letter(s) will not be sent again)",
+            done.reference, done.on, done.letters
+        ),
+        Channel::Portal => println!(
+            "{}: submitted through the council's web form on {}{}",
+            done.reference,
+            done.on,
+            done.portal_reference
+                .as_deref()
+                .map(|p| format!(", case ref {p}"))
+                .unwrap_or_default()
+        ),
+        Channel::Post => println!(
+            "{}: posted on {}; received {} (day 0 of the statutory clock)",
+            done.reference, done.on, done.received
+        ),
+    }
     if let Some(due) = done.response_due {
         println!("  response due {due}");
     }

@@ -76,11 +76,10 @@ pub async fn run_review(ctx: &Ctx, a: ReviewArgs) -> anyhow::Result<()> {
     if a.json {
         return output::json(&done);
     }
-    println!(
-        "{}: internal review drafted as message {} (read it with `foi drafts show {}`; send it with `foi approve {}`)\n",
-        done.reference, done.message, done.message, done.reference
-    );
-    println!("To: {}", done.to);
+    println!("{}: internal review {}\n", done.reference, done.next);
+    if !done.to.is_empty() {
+        println!("To: {}", done.to);
+    }
     println!("Subject: {}\n", done.subject);
     print!("{}", done.body);
     Ok(())

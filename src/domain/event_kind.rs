@@ -21,6 +21,8 @@ crate::stored_enum! {
         AutoReply = "auto_reply",
         Bounce = "bounce",
         BounceOtherRecipient = "bounce_other_recipient",
+        /// Staff chased a portal or postal request by hand (`foi requests chased`).
+        Chased = "chased",
         Classified = "classified",
         ClockWithdrawn = "clock_withdrawn",
         ComplaintDrafted = "complaint_drafted",
@@ -43,6 +45,10 @@ crate::stored_enum! {
         SendUncertain = "send_uncertain",
         SharedMessageId = "shared_message_id",
         StaffAlert = "staff_alert",
+        /// A staff task was made (a letter to submit through a web form or by post).
+        TaskCreated = "task_created",
+        /// A staff task no longer applies (the council answered, say) and was closed.
+        TaskWithdrawn = "task_withdrawn",
         /// The file transport wrote a letter out (not sent).
         Written = "written",
     }

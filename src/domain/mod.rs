@@ -1,6 +1,7 @@
 //! Plain validated types. Each has a `parse` that is the only way in from user input,
 //! so the rest of the program can trust what it holds.
 
+mod channel;
 mod email;
 mod event_kind;
 mod exemption;
@@ -19,6 +20,7 @@ mod state;
 mod twinning_status;
 
 pub use crate::calendar::Regime;
+pub use channel::{parse_portal_reference, Channel, TaskKind};
 pub use email::EmailAddress;
 pub use event_kind::{EventKind, Named as EventName};
 pub use exemption::Exemption;

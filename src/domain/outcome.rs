@@ -45,6 +45,14 @@ impl Outcome {
         }
     }
 
+    /// The substantive answers (see `is_final`).
+    pub const FINAL: [Outcome; 4] = [
+        Outcome::Successful,
+        Outcome::PartiallySuccessful,
+        Outcome::Refused,
+        Outcome::NotHeld,
+    ];
+
     /// A substantive answer: it stops the response clock and opens the review window.
     pub fn is_final(self) -> bool {
         matches!(

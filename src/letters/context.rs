@@ -3,7 +3,7 @@
 //! templates run in strict mode, where a missing key is an error but a null one is not.
 
 use super::helpers::format_uk_date;
-use crate::domain::Regime;
+use crate::domain::{Channel, Regime};
 use crate::settings::RequesterSettings;
 use crate::store::authorities::AuthorityModel;
 use crate::store::twinnings::TwinningModel;
@@ -23,6 +23,10 @@ pub struct LetterRequest {
     pub review_due: Option<NaiveDate>,
     pub complaint_window_end: Option<NaiveDate>,
     pub working_days_overdue: Option<i64>,
+    /// How the request went: letters that recount it must say so truly.
+    pub channel: Channel,
+    /// The case number the council's web form gave, for letters to quote.
+    pub portal_reference: Option<String>,
 }
 
 /// The council's answer a follow-up letter (an internal review) responds to.
@@ -107,6 +111,8 @@ impl LetterContext<'_> {
                 "review_due": iso(r.review_due),
                 "complaint_window_end": iso(r.complaint_window_end),
                 "working_days_overdue": r.working_days_overdue,
+                "channel": r.channel.as_str(),
+                "portal_reference": opt(&r.portal_reference),
             },
             "response": self.response.map(|resp| json!({
                 "outcome": resp.outcome,

@@ -259,11 +259,15 @@ impl LetterRegistry {
             templates,
         };
         for info in registry.templates.values() {
-            let ctx = match info.kind {
-                TemplateKind::Letter => sample::letter(),
-                TemplateKind::Digest => sample::digest(),
+            let samples = match info.kind {
+                TemplateKind::Letter => sample::letters(),
+                TemplateKind::Digest => vec![sample::digest()],
             };
-            if let Err(e) = registry.render(&info.name, &ctx) {
+            // One error per template is enough to point at it.
+            if let Some(e) = samples
+                .iter()
+                .find_map(|ctx| registry.render(&info.name, ctx).err())
+            {
                 errors.push(e);
             } else if info.kind == TemplateKind::Letter
                 && !registry.subject_mentions_reference(info)

@@ -2,7 +2,7 @@
 //! misspelt variable is caught before any letter is sent (strict mode fails on it).
 
 use super::context::{LetterContext, LetterExemption, LetterRequest, LetterResponse};
-use crate::domain::Regime;
+use crate::domain::{Channel, Regime};
 use crate::settings::RequesterSettings;
 use crate::store::authorities::AuthorityModel;
 use crate::store::twinnings::TwinningModel;
@@ -10,7 +10,17 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// The sample for a request of each channel: the letters branch on it, and strict mode only
+/// checks the branch a sample takes.
+pub fn letters() -> Vec<Value> {
+    Channel::ALL.iter().map(|c| letter_via(*c)).collect()
+}
+
 pub fn letter() -> Value {
+    letter_via(Channel::Email)
+}
+
+fn letter_via(channel: Channel) -> Value {
     let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d);
     let authority = AuthorityModel {
@@ -51,6 +61,8 @@ pub fn letter() -> Value {
         review_due: day(3, 2),
         complaint_window_end: day(4, 13),
         working_days_overdue: Some(3),
+        channel,
+        portal_reference: (channel == Channel::Portal).then(|| "CASE-123".to_string()),
     };
     let requester = RequesterSettings {
         name: "Sample Requester".into(),
@@ -116,6 +128,19 @@ pub fn digest() -> Value {
         "stopped_clocks": [{"reference": "foi-2026-0001", "authority": "Sample Council",
             "why": "an unpaid fees notice", "since": "2025-12-01", "days_stopped": 35, "fee_lapses_on": "2026-03-02"}],
         "unmatched": [{"id": 1, "from": "someone@sample.invalid", "subject": "Hello", "date": "2026-01-05"}],
+        // One task to paste from the digest and one to find elsewhere: the templates branch.
+        "tasks": [
+            {"id": 1, "reference": "foi-2026-0001", "authority": "Sample Council", "kind": "reminder",
+             "channel": "portal", "what": "paste the overdue reminder into the council's web form",
+             "subject": "Re: Sample subject - response overdue", "text": "Dear Freedom of Information Officer,\n",
+             "find": null, "portal_reference": "CASE-123", "website": "https://sample.invalid",
+             "created": "2026-01-05"},
+            {"id": 2, "reference": "foi-2026-0002", "authority": "Sample Council", "kind": "submit",
+             "channel": "post", "what": "print, sign and post the request letter",
+             "subject": "Sample subject", "text": null,
+             "find": "`foi requests show foi-2026-0002` or `foi tasks list`", "portal_reference": null,
+             "website": null, "created": "2026-01-05"}
+        ],
         "requester": {
             "name": "Sample Requester", "organisation": "Sample Organisation",
             "email": "requester@sample.invalid", "postal_address": ["1 Sample Street"]

@@ -134,6 +134,15 @@ async fn letters(
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<Letter>> {
     let drafts = messages::drafts(db, r.id, MessageKind::InternalReview).await?;
+    if drafts.is_empty() && !r.channel.by_email() {
+        return Err(ServiceError::refused(format!(
+            "{} goes {}, so foi cannot send its internal review: staff submit it from the task \
+             in `foi tasks list`, then record it with `foi requests chased {} --on DATE`",
+            r.reference,
+            r.channel.how(),
+            r.reference
+        )));
+    }
     if drafts.is_empty() {
         return Err(ServiceError::refused(format!(
             "{} has no drafted internal review to approve (complaint drafts go through the regulator's web form: see `foi requests show {}`)",
@@ -147,18 +156,9 @@ async fn letters(
         r.state,
         RequestState::Refused | RequestState::PartiallySuccessful | RequestState::NotHeld
     );
-    let answered_at = classifications::latest_of(
-        db,
-        r.id,
-        &[
-            Outcome::Successful,
-            Outcome::PartiallySuccessful,
-            Outcome::Refused,
-            Outcome::NotHeld,
-        ],
-    )
-    .await?
-    .map(|c| c.at);
+    let answered_at = classifications::latest_of(db, r.id, &Outcome::FINAL)
+        .await?
+        .map(|c| c.at);
     let stale = drafts
         .iter()
         .any(|m| answered_at.is_some_and(|at| m.created_at < at));

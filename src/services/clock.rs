@@ -8,7 +8,7 @@ use super::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::calendar::{compute, ClockEvent, ClockEventKind, ClockSettings, Moved, WorkingCalendar};
 use crate::domain::lifecycle::{ClockView, Trigger};
-use crate::domain::RequestState;
+use crate::domain::{Channel, RequestState};
 use crate::store::requests::{self, RequestModel};
 use crate::store::{clock_events, events, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -56,6 +56,10 @@ pub async fn record(
             super::sent_by_hand::SendByHand {
                 reference: input.reference,
                 on: input.date,
+                // Staff give the date of receipt itself; for a posted letter that is not
+                // the day it was posted.
+                received: (model.channel == Channel::Post).then_some(input.date),
+                portal_reference: None,
                 note: input.note,
                 actor: input.actor,
             },

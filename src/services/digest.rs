@@ -1,5 +1,6 @@
 //! The weekly staff digest: where every request stands, what happened this week, what is late
-//! and what falls due soon. Sent once per ISO week, however many daemons run.
+//! and what falls due soon, and the staff tasks open (letters to paste into a council's web
+//! form or post). Sent once per ISO week, however many daemons run.
 
 use super::ServiceResult;
 use crate::app::AppContext;
@@ -144,13 +145,28 @@ pub async fn build(
         })
         .collect();
     let waiting = waiting_on_staff(app, db, &all, &authority, today).await?;
+    // A chase is short enough to paste from the digest itself; a request letter is long, so
+    // the digest says where it is.
+    let tasks: Vec<Value> = super::tasks::open(app, db, now)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let paste = t.kind.is_chase();
+            json!({"id": t.id, "reference": t.reference, "authority": t.authority_name,
+                "kind": t.kind, "channel": t.channel, "what": t.what, "subject": t.subject,
+                "text": paste.then_some(t.text),
+                "find": (!paste).then(|| format!("`foi requests show {}` or `foi tasks list`", t.reference)),
+                "portal_reference": t.portal_reference, "website": t.website,
+                "created": iso_date(london_date(t.created_at))})
+        })
+        .collect();
     let requester = &app.settings.requester;
     let context = json!({
         "week": {"iso": iso_week, "start": iso_date(start), "end": iso_date(start + Duration::days(6))},
         "generated_at": now.with_timezone(&London).format("%Y-%m-%d %H:%M").to_string(),
         "counts": counts, "sent": sent, "answered": answered, "classified": classified,
         "overdue": overdue, "upcoming": upcoming, "awaiting_classification": awaiting,
-        "delivery_problems": problems, "unmatched": unmatched,
+        "delivery_problems": problems, "unmatched": unmatched, "tasks": tasks,
         "drafts": waiting.drafts, "late_reviews": waiting.late_reviews,
         "review_replies": waiting.review_replies, "complaint_windows": waiting.complaint_windows,
         "stopped_clocks": waiting.stopped_clocks,

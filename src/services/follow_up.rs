@@ -4,11 +4,12 @@
 use super::ServiceResult;
 use crate::app::AppContext;
 use crate::calendar::{london_date, ClockEventKind, WorkingCalendar};
-use crate::domain::{Direction, EventName, MessageKind, MessageState};
+use crate::domain::{Direction, EventName, MessageKind, MessageState, TaskKind};
 use crate::letters::{LetterContext, LetterExemption, LetterRequest, LetterResponse, Rendered};
 use crate::mail::new_message_id;
 use crate::store::messages::{self, NewOutbound};
 use crate::store::requests::{self, RequestModel};
+use crate::store::tasks::{self, TaskModel};
 use crate::store::{authorities, classifications, events, twinnings, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
@@ -109,6 +110,51 @@ pub async fn enqueue(
     Ok(m.id)
 }
 
+/// For a request foi does not send by email (a council's web form, the post): the follow-up
+/// letter written as of `today` for staff to paste or print, as a task on the request.
+#[allow(clippy::too_many_arguments)]
+pub async fn task(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    cal: &WorkingCalendar,
+    r: &RequestModel,
+    template: &str,
+    kind: TaskKind,
+    actor: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> ServiceResult<TaskModel> {
+    let letter = render(app, db, cal, r, template, today).await?;
+    let t = tasks::add(db, r.id, kind, &letter.subject, &letter.body, now).await?;
+    record_task(db, r, &t, actor, now).await?;
+    Ok(t)
+}
+
+/// Puts a new task on the request's timeline, saying what staff must do.
+pub async fn record_task(
+    db: &impl ConnectionTrait,
+    r: &RequestModel,
+    t: &TaskModel,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    events::record(
+        db,
+        r.id,
+        now,
+        EventName::TaskCreated,
+        format!(
+            "staff task {}: {} (see `foi tasks list`)",
+            t.id,
+            t.kind.instruction(r.channel, &r.reference)
+        ),
+        actor,
+        Some(serde_json::json!({"task": t.id})),
+    )
+    .await?;
+    Ok(())
+}
+
 /// The follow-up letter for `r` from `template`, written as of `today`.
 pub async fn render(
     app: &AppContext,
@@ -159,6 +205,8 @@ pub async fn render_with(
         review_due: d.as_ref().and_then(|d| d.review_due),
         complaint_window_end: d.as_ref().and_then(|d| d.complaint_window_end),
         working_days_overdue: late,
+        channel: r.channel,
+        portal_reference: r.portal_reference.clone(),
     };
     let mut vars: BTreeMap<String, String> = serde_json::from_str(&r.vars).map_err(|e| {
         StoreError::Invalid(format!("{}: stored letter variables: {e}", r.reference))

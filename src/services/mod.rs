@@ -3,9 +3,11 @@
 //! the typed outcome. Below this layer sit `store/` (the only door to the database), `mail/`
 //! (transports and mail parsing), `letters/` and the pure `calendar/` and `domain/`.
 
+pub mod add_request;
 pub mod approve;
 pub mod assign;
 pub mod attachments;
+pub mod chased;
 pub mod classify;
 pub mod clock;
 pub mod complaint;
@@ -30,6 +32,7 @@ pub mod seed;
 pub mod sent_by_hand;
 pub mod set_email;
 pub mod sweep;
+pub mod tasks;
 
 use crate::calendar::ClockError;
 use crate::letters::LetterError;

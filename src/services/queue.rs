@@ -1,16 +1,20 @@
 //! Turning a template into stored `queued` requests: one at a time (`foi queue --authority`),
-//! or one per (authority, twinning link) for a whole campaign; and previews of either.
+//! or one per (authority, twinning link) for a whole campaign; and previews of either. An
+//! email request's letter goes into the outbox; a request for a council's web form or the post
+//! (`--via portal|post`) gets no outbox letter, only a staff task to submit it.
 
 use super::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::calendar::london_date;
-use crate::domain::{EmailAddress, MessageKind, Reference, RequestState, TwinningStatus};
+use crate::domain::{
+    Channel, EmailAddress, MessageKind, Reference, RequestState, TaskKind, TwinningStatus,
+};
 use crate::letters::{LetterContext, LetterRequest, Rendered, TemplateKind};
 use crate::mail::new_message_id;
 use crate::store::authorities::{self, AuthorityModel};
 use crate::store::requests::{self, NewRequest};
 use crate::store::twinnings::{self, TwinningModel};
-use crate::store::{campaigns, messages, StoreError};
+use crate::store::{campaigns, messages, tasks, StoreError};
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
@@ -23,7 +27,14 @@ pub struct QueuedLetter {
     pub authority: String,
     pub twinning_id: Option<i32>,
     pub partner_city: Option<String>,
+    /// How the letter goes: foi emails it, or staff submit it (web form, post).
+    pub channel: Channel,
+    /// The council's FOI address (email requests only).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub to: String,
+    /// The council's website, where its web form can be found (requests not sent by email).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
     pub reply_to: String,
     pub subject: String,
     pub body: String,
@@ -36,8 +47,11 @@ pub struct CampaignOutcome {
     pub queued: Vec<QueuedLetter>,
     /// (authority slug, partner city) pairs the campaign already holds.
     pub already_held: Vec<(String, String)>,
-    /// Authorities skipped because no FOI address is known.
+    /// Authorities skipped because no FOI address is known (email campaigns).
     pub no_address: Vec<(String, String)>,
+    /// Authorities skipped because they have an FOI address (`--without-address`).
+    pub has_address: Vec<(String, String)>,
+    pub channel: Channel,
 }
 
 /// `foi queue --template T --authority SLUG [--twinning ID] [--again] [--dry-run]`.
@@ -51,6 +65,8 @@ pub struct QueueOne {
     /// Queue it even though the authority already has a request from this template about
     /// this link.
     pub again: bool,
+    /// Email (the outbox), or a web form or the post (a staff task, nothing emailed).
+    pub via: Channel,
     pub actor: String,
 }
 
@@ -63,6 +79,10 @@ pub struct QueueCampaign {
     pub tag: Option<String>,
     pub vars: BTreeMap<String, String>,
     pub dry_run: bool,
+    pub via: Channel,
+    /// With a web form or the post: only the councils with no FOI email address (the others
+    /// are left for an email campaign).
+    pub without_address: bool,
     pub actor: String,
 }
 
@@ -75,7 +95,7 @@ pub struct Preview {
     pub body: String,
 }
 
-fn check_template(app: &AppContext, template: &str) -> ServiceResult<()> {
+pub(super) fn check_template(app: &AppContext, template: &str) -> ServiceResult<()> {
     let info = app.letters.get(template)?;
     if info.kind != TemplateKind::Letter {
         return Err(ServiceError::Refused(format!(
@@ -87,6 +107,7 @@ fn check_template(app: &AppContext, template: &str) -> ServiceResult<()> {
 }
 
 /// Renders the letter for a request that has (or would have) `reference`.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     app: &AppContext,
     now: DateTime<Utc>,
@@ -95,11 +116,13 @@ pub fn render(
     twinning: Option<&TwinningModel>,
     reference: &Reference,
     vars: &BTreeMap<String, String>,
+    channel: Channel,
 ) -> ServiceResult<(Rendered, String)> {
     let reply_to = app.settings.reply_address(reference.as_str());
     let request = LetterRequest {
         reference: reference.to_string(),
         reply_to: reply_to.clone(),
+        channel,
         ..Default::default()
     };
     let ctx = LetterContext {
@@ -141,6 +164,7 @@ pub async fn rerender(
         twinning.as_ref(),
         &reference,
         &vars,
+        r.channel,
     )
 }
 
@@ -207,12 +231,17 @@ pub async fn one(
     check_template(app, template)?;
     let authority = authorities::get_by_slug(db, &input.authority).await?;
     let twinning = twinning_for(app, db, template, &authority, input.twinning).await?;
-    let to = authority.foi_email.clone().ok_or_else(|| {
-        ServiceError::Refused(format!(
-            "{} has no FOI email address; set one with `foi authorities set-email {} ADDRESS`",
-            authority.name, authority.slug
-        ))
-    })?;
+    let to = if input.via.by_email() {
+        Some(authority.foi_email.clone().ok_or_else(|| {
+            ServiceError::Refused(format!(
+                "{} has no FOI email address; set one with `foi authorities set-email {} ADDRESS`, \
+                 or queue the letter for the council's web form or the post with --via portal or --via post",
+                authority.name, authority.slug
+            ))
+        })?)
+    } else {
+        None
+    };
     if !input.again {
         refuse_a_duplicate(db, template, &authority, twinning.as_ref()).await?;
     }
@@ -226,12 +255,14 @@ pub async fn one(
             twinning.as_ref(),
             &reference,
             vars,
+            input.via,
         )?;
         return Ok(letter(
             reference.to_string(),
             &authority,
             twinning.as_ref(),
-            to,
+            input.via,
+            to.unwrap_or_default(),
             reply_to,
             r,
             false,
@@ -246,19 +277,20 @@ pub async fn one(
             &authority,
             twinning.as_ref(),
             None,
-            &to,
+            input.via,
+            to.as_deref(),
             reference,
             vars,
         )
     })
     .await?;
-    enqueue(app, &txn, now, &stored).await?;
+    hand_over(app, &txn, now, &stored, &input.actor).await?;
     txn.commit().await?;
     tracing::info!(reference = %stored.reference, "queued");
     Ok(stored_letter(stored, &authority, twinning.as_ref()))
 }
 
-async fn refuse_a_duplicate(
+pub(super) async fn refuse_a_duplicate(
     db: &impl ConnectionTrait,
     template: &str,
     authority: &AuthorityModel,
@@ -285,6 +317,32 @@ async fn refuse_a_duplicate(
         authority.slug,
         listed.join(", ")
     )))
+}
+
+/// Hands a new queued request to whoever sends it: the outbox for an email request, staff
+/// (a task to submit it) for a web form or the post.
+pub(super) async fn hand_over(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    r: &requests::RequestModel,
+    actor: &str,
+) -> ServiceResult<()> {
+    if r.channel.by_email() {
+        return enqueue(app, db, now, r).await;
+    }
+    submit_task(db, r, actor, now).await
+}
+
+/// A task for staff to submit the request letter themselves and record the day.
+pub(super) async fn submit_task(
+    db: &impl ConnectionTrait,
+    r: &requests::RequestModel,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let t = tasks::add(db, r.id, TaskKind::Submit, &r.subject, &r.body, now).await?;
+    super::follow_up::record_task(db, r, &t, actor, now).await
 }
 
 /// Puts the request's letter in the outbox, with its Message-ID fixed now so that every
@@ -317,18 +375,21 @@ async fn enqueue(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn new_request(
+pub(super) fn new_request(
     app: &AppContext,
     now: DateTime<Utc>,
     template: &str,
     authority: &AuthorityModel,
     twinning: Option<&TwinningModel>,
     campaign_id: Option<i32>,
-    to: &str,
+    channel: Channel,
+    to: Option<&str>,
     reference: &Reference,
     vars: &BTreeMap<String, String>,
 ) -> ServiceResult<NewRequest> {
-    let (r, reply_to) = render(app, now, template, authority, twinning, reference, vars)?;
+    let (r, reply_to) = render(
+        app, now, template, authority, twinning, reference, vars, channel,
+    )?;
     Ok(NewRequest {
         authority_id: authority.id,
         campaign_id,
@@ -339,8 +400,9 @@ fn new_request(
         subject: r.subject,
         body: r.body,
         reply_to,
-        to_address: Some(to.to_string()),
+        to_address: to.map(str::to_string),
         vars: serde_json::to_value(vars).unwrap_or_default(),
+        channel,
     })
 }
 
@@ -360,6 +422,11 @@ pub async fn campaign(
         input.dry_run,
     );
     check_template(app, template)?;
+    if input.without_address && input.via.by_email() {
+        return Err(ServiceError::refused(
+            "--without-address picks the councils an email campaign cannot reach: use it with --via portal or --via post",
+        ));
+    }
     let links = twinnings::list(db, input.status, input.tag.as_deref()).await?;
     let txn = db.begin().await?;
     let campaign_model = if dry_run {
@@ -369,6 +436,7 @@ pub async fn campaign(
     };
     let mut out = CampaignOutcome {
         campaign: campaign.trim().to_string(),
+        channel: input.via,
         ..Default::default()
     };
     let mut preview_number = requests::next_reference(&txn, now.year()).await?.number();
@@ -380,28 +448,46 @@ pub async fn campaign(
                 continue;
             }
         }
-        let Some(to) = authority.foi_email.clone() else {
-            if !out.no_address.iter().any(|(s, _)| s == &authority.slug) {
-                out.no_address
-                    .push((authority.slug.clone(), authority.name.clone()));
+        let address = authority
+            .foi_email
+            .clone()
+            .filter(|to| EmailAddress::parse(to).is_ok());
+        let named = (authority.slug.clone(), authority.name.clone());
+        let to = match (input.via.by_email(), address) {
+            (true, Some(to)) => Some(to),
+            (true, None) => {
+                if !out.no_address.contains(&named) {
+                    out.no_address.push(named);
+                }
+                continue;
             }
-            continue;
+            (false, Some(_)) if input.without_address => {
+                if !out.has_address.contains(&named) {
+                    out.has_address.push(named);
+                }
+                continue;
+            }
+            (false, _) => None,
         };
-        if EmailAddress::parse(&to).is_err() {
-            out.no_address
-                .push((authority.slug.clone(), authority.name.clone()));
-            continue;
-        }
         if dry_run {
             let reference = Reference::new(now.year(), preview_number);
             preview_number += 1;
-            let (r, reply_to) =
-                render(app, now, template, authority, Some(link), &reference, vars)?;
+            let (r, reply_to) = render(
+                app,
+                now,
+                template,
+                authority,
+                Some(link),
+                &reference,
+                vars,
+                input.via,
+            )?;
             out.queued.push(letter(
                 reference.to_string(),
                 authority,
                 Some(link),
-                to,
+                input.via,
+                to.unwrap_or_default(),
                 reply_to,
                 r,
                 false,
@@ -417,13 +503,14 @@ pub async fn campaign(
                 authority,
                 Some(link),
                 campaign_id,
-                &to,
+                input.via,
+                to.as_deref(),
                 reference,
                 vars,
             )
         })
         .await?;
-        enqueue(app, &txn, now, &stored).await?;
+        hand_over(app, &txn, now, &stored, &input.actor).await?;
         out.queued
             .push(stored_letter(stored, authority, Some(link)));
     }
@@ -435,10 +522,12 @@ pub async fn campaign(
     Ok(out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn letter(
     reference: String,
     authority: &AuthorityModel,
     twinning: Option<&TwinningModel>,
+    channel: Channel,
     to: String,
     reply_to: String,
     r: Rendered,
@@ -449,7 +538,12 @@ fn letter(
         authority: authority.slug.clone(),
         twinning_id: twinning.map(|t| t.id),
         partner_city: twinning.map(|t| t.partner_city.clone()),
+        channel,
         to,
+        website: (!channel.by_email())
+            .then(|| authority.website.clone())
+            .flatten()
+            .filter(|w| !w.is_empty()),
         reply_to,
         subject: r.subject,
         body: r.body,
@@ -457,7 +551,7 @@ fn letter(
     }
 }
 
-fn stored_letter(
+pub(super) fn stored_letter(
     m: requests::RequestModel,
     authority: &AuthorityModel,
     twinning: Option<&TwinningModel>,
@@ -466,6 +560,7 @@ fn stored_letter(
         m.reference,
         authority,
         twinning,
+        m.channel,
         m.to_address.unwrap_or_default(),
         m.reply_to,
         Rendered {
@@ -489,7 +584,16 @@ pub async fn preview(
     let a = authorities::get_by_slug(&app.db, authority).await?;
     let t = twinning_for(app, &app.db, template, &a, twinning).await?;
     let reference = requests::next_reference(&app.db, now.year()).await?;
-    let (r, reply_to) = render(app, now, template, &a, t.as_ref(), &reference, vars)?;
+    let (r, reply_to) = render(
+        app,
+        now,
+        template,
+        &a,
+        t.as_ref(),
+        &reference,
+        vars,
+        Channel::Email,
+    )?;
     Ok(Preview {
         to: a.foi_email,
         reply_to,

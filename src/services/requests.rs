@@ -1,6 +1,6 @@
 //! Reading requests: the list (`foi requests list`) and one request whole (`foi requests
 //! show`): its letter, deadlines, statutory clock, mail in and out (with each message's
-//! attachments and the outcome staff recorded), and timeline.
+//! attachments and the outcome staff recorded), staff tasks, and timeline.
 
 use super::messages::{attachments_by_message, outcomes_by_message, AttachmentLine, OutcomeLine};
 use super::ServiceResult;
@@ -9,6 +9,7 @@ use crate::calendar::Deadlines;
 use crate::domain::{Direction, MessageKind, MessageState};
 use crate::store::events::TimelineEvent;
 use crate::store::requests::{self, RequestFilter, RequestRow};
+use crate::store::tasks::{self, TaskRow};
 use crate::store::{clock_events, events, inbound, messages};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -50,6 +51,8 @@ pub struct RequestDetail {
     pub deadlines: Option<Deadlines>,
     pub clock: Vec<ClockLine>,
     pub messages: Vec<MailLine>,
+    /// Staff tasks (requests not sent by email), open and done.
+    pub tasks: Vec<TaskRow>,
     pub timeline: Vec<TimelineEvent>,
 }
 
@@ -98,6 +101,7 @@ pub async fn show(app: &AppContext, reference: &str) -> ServiceResult<RequestDet
         deadlines,
         clock,
         messages,
+        tasks: tasks::rows_for(db, tasks::for_request(db, id).await?).await?,
         timeline: events::timeline(db, id).await?,
     })
 }

@@ -9,8 +9,8 @@ use super::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::calendar::{london_date, ClockEventKind};
 use crate::domain::lifecycle::Trigger;
-use crate::domain::{EventName, MessageKind, MessageState, RequestState};
-use crate::store::{chases, events, messages, requests, StoreError};
+use crate::domain::{EventName, MessageKind, MessageState, RequestState, TaskKind};
+use crate::store::{chases, events, messages, requests, tasks, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::TransactionTrait;
 use std::collections::BTreeMap;
@@ -35,7 +35,13 @@ pub struct DraftReview {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ReviewDrafted {
     pub reference: String,
-    pub message: i32,
+    /// The draft in the outbox (an email request), for `foi approve`.
+    pub message: Option<i32>,
+    /// The staff task (a web-form or postal request): staff deliver it and record it with
+    /// `foi requests chased`.
+    pub task: Option<i32>,
+    /// What staff do next.
+    pub next: String,
     pub to: String,
     pub subject: String,
     pub body: String,
@@ -63,6 +69,21 @@ pub async fn draft(
             r.reference, m.id, m.id, r.reference
         )));
     }
+    let open_tasks = tasks::open_for_request(&app.db, r.id).await?;
+    let mut superseded = Vec::new();
+    for t in tasks::rows_for(&app.db, open_tasks).await? {
+        if t.kind != TaskKind::InternalReview {
+            continue;
+        }
+        if super::tasks::still_applies(&app.db, &t).await? {
+            return Err(ServiceError::refused(format!(
+                "{} already has an internal-review task (task {}): see `foi tasks list`, and \
+                 record it sent with `foi requests chased {} --on DATE`",
+                r.reference, t.id, r.reference
+            )));
+        }
+        superseded.push(t.id);
+    }
     if let Some(g) = &input.grounds {
         if g.trim().is_empty() {
             return Err(ServiceError::refused("the grounds file is empty"));
@@ -86,21 +107,40 @@ pub async fn draft(
     )
     .await?;
     let (subject, body) = (letter.subject.clone(), letter.body.clone());
-    let id = follow_up::enqueue(
-        app,
-        &txn,
-        &r,
-        FollowUp {
-            template: super::sweep::REVIEW_TEMPLATE,
-            kind: MessageKind::InternalReview,
-            auto_submitted: false,
-            state: MessageState::Draft,
-        },
-        letter,
-        &input.actor,
-        now,
-    )
-    .await?;
+    // A request made through a web form or by post is reviewed the same way: staff deliver
+    // the letter, so it becomes their task rather than a draft in the outbox.
+    let (message, task) = if r.channel.by_email() {
+        let id = follow_up::enqueue(
+            app,
+            &txn,
+            &r,
+            FollowUp {
+                template: super::sweep::REVIEW_TEMPLATE,
+                kind: MessageKind::InternalReview,
+                auto_submitted: false,
+                state: MessageState::Draft,
+            },
+            letter,
+            &input.actor,
+            now,
+        )
+        .await?;
+        (Some(id), None)
+    } else {
+        if !superseded.is_empty() {
+            tasks::close(
+                &txn,
+                &superseded,
+                now,
+                &input.actor,
+                Some("superseded by the review of the council's answer"),
+            )
+            .await?;
+        }
+        let t = tasks::add(&txn, r.id, TaskKind::InternalReview, &subject, &body, now).await?;
+        follow_up::record_task(&txn, &r, &t, &input.actor, now).await?;
+        (None, Some(t.id))
+    };
     // A late request reviewed on demand is not drafted a second time by the sweep.
     if let Some(d) = requests::deadlines_of(&r)? {
         if matches!(r.state, RequestState::Overdue | RequestState::VeryOverdue) {
@@ -115,40 +155,58 @@ pub async fn draft(
             )
             .await?
             {
-                chases::set_message(
-                    &txn,
-                    r.id,
-                    MessageKind::InternalReview,
-                    &d.response_period(),
-                    id,
-                )
-                .await?;
+                if let Some(id) = message {
+                    chases::set_message(
+                        &txn,
+                        r.id,
+                        MessageKind::InternalReview,
+                        &d.response_period(),
+                        id,
+                    )
+                    .await?;
+                }
             }
         }
     }
-    events::record(
-        &txn,
-        r.id,
-        now,
-        EventName::InternalReviewDrafted,
-        format!(
-            "internal review request drafted by staff (message {id}); read it with `foi drafts show {id}` and send it with `foi approve {}`",
+    let next = match (message, task) {
+        (Some(id), _) => format!(
+            "drafted as message {id}: read it with `foi drafts show {id}`, change it with \
+             `foi drafts edit {id}`, and send it with `foi approve {}`",
             r.reference
         ),
-        &input.actor,
-        None,
-    )
-    .await?;
+        (None, Some(t)) => format!(
+            "staff task {t}: {}",
+            TaskKind::InternalReview.instruction(r.channel, &r.reference)
+        ),
+        (None, None) => String::new(),
+    };
+    if let Some(id) = message {
+        events::record(
+            &txn,
+            r.id,
+            now,
+            EventName::InternalReviewDrafted,
+            format!("internal review request drafted by staff (message {id}); {next}"),
+            &input.actor,
+            None,
+        )
+        .await?;
+    }
     txn.commit().await?;
-    let to = messages::for_request(&app.db, r.id)
-        .await?
-        .into_iter()
-        .find(|m| m.id == id)
-        .map(|m| m.to_addr)
-        .unwrap_or_default();
+    let to = match message {
+        Some(id) => messages::for_request(&app.db, r.id)
+            .await?
+            .into_iter()
+            .find(|m| m.id == id)
+            .map(|m| m.to_addr)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
     Ok(ReviewDrafted {
         reference: r.reference,
-        message: id,
+        message,
+        task,
+        next,
         to,
         subject,
         body,

@@ -1,7 +1,9 @@
 //! The daily deadline sweep: states derived from the statutory clock (overdue, very overdue),
 //! one reminder per deadline, the internal review when very overdue, and a regulator
 //! complaint draft when the review is late or upheld. Every action is on the timeline, and
-//! every chase is claimed in `chases` first, so it happens once per deadline.
+//! every chase is claimed in `chases` first, so it happens once per deadline. A request that
+//! went through a council's web form or by post has no address to email: its reminder and
+//! internal review become staff tasks, with the letter to paste or print.
 
 use super::follow_up::{self, FollowUp};
 use super::lifecycle::advance_from;
@@ -9,9 +11,9 @@ use super::ServiceResult;
 use crate::app::AppContext;
 use crate::calendar::{london_date, Regime, WorkingCalendar};
 use crate::domain::lifecycle::{ClockView, Trigger};
-use crate::domain::{EventName, MessageKind, MessageState, RequestState as S};
+use crate::domain::{EventName, MessageKind, MessageState, RequestState as S, TaskKind};
 use crate::store::requests::{self, RequestModel};
-use crate::store::{chases, events, locks};
+use crate::store::{chases, events, locks, tasks};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
@@ -26,6 +28,10 @@ pub struct SweepReport {
     pub reminders: Vec<String>,
     pub reviews: Vec<String>,
     pub complaints: Vec<String>,
+    /// Staff tasks made (reminders and internal reviews of requests not sent by email).
+    pub tasks: Vec<String>,
+    /// Open tasks closed because the request no longer needs them (the council answered).
+    pub tasks_withdrawn: Vec<String>,
     /// Requests whose clock runs again (a clarification answered, a fee paid) that still
     /// showed the stopped state.
     pub resumed: Vec<String>,
@@ -50,6 +56,8 @@ impl std::fmt::Display for SweepReport {
             self.complaints.len()
         )?;
         for (n, what) in [
+            (self.tasks.len(), "staff tasks (web form or post)"),
+            (self.tasks_withdrawn.len(), "staff tasks withdrawn"),
             (self.resumed.len(), "clocks running again"),
             (self.no_longer_overdue.len(), "no longer overdue"),
             (self.lapsed.len(), "unpaid fees lapsed"),
@@ -93,6 +101,7 @@ pub async fn sweep(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<SweepR
         let _enter = span.enter();
         sweep_one(app, &txn, &cal, &r, today, now, &mut report).await?;
     }
+    withdraw_stale_tasks(&txn, now, &mut report).await?;
     txn.commit().await?;
     Ok(report)
 }
@@ -220,69 +229,123 @@ async fn sweep_one(
     // count the due date belongs to, so a due date that moves a day does not remind again.
     let period = d.response_period();
     let after = app.settings.chase.reminder_after_working_days;
-    if after > 0 && matches!(state, S::Overdue | S::VeryOverdue) {
+    // A request not sent by email found very overdue gets the internal-review task below,
+    // which says all a reminder would: staff are not asked to send both.
+    let remind = if r.channel.by_email() {
+        matches!(state, S::Overdue | S::VeryOverdue)
+    } else {
+        state == S::Overdue
+    };
+    if after > 0 && remind {
         if let Some(due) = d.response_due {
             let send_from = cal.add_working_days(regime, due, after)?;
             if today >= send_from
                 && chases::claim(db, r.id, MessageKind::Reminder, &period, due, now).await?
             {
-                let id = follow_up::write(app, db, cal, r, REMINDER, actor, today, now).await?;
-                chases::set_message(db, r.id, MessageKind::Reminder, &period, id).await?;
-                events::record(
-                    db,
-                    r.id,
-                    now,
-                    EventName::ReminderQueued,
-                    format!("overdue reminder queued (response was due {due})"),
-                    actor,
-                    None,
-                )
-                .await?;
-                report.reminders.push(r.reference.clone());
+                if r.channel.by_email() {
+                    let id = follow_up::write(app, db, cal, r, REMINDER, actor, today, now).await?;
+                    chases::set_message(db, r.id, MessageKind::Reminder, &period, id).await?;
+                    events::record(
+                        db,
+                        r.id,
+                        now,
+                        EventName::ReminderQueued,
+                        format!("overdue reminder queued (response was due {due})"),
+                        actor,
+                        None,
+                    )
+                    .await?;
+                    report.reminders.push(r.reference.clone());
+                } else {
+                    // No address to email: staff paste it into the web form or post it.
+                    follow_up::task(
+                        app,
+                        db,
+                        cal,
+                        r,
+                        REMINDER_TEMPLATE,
+                        TaskKind::Reminder,
+                        actor,
+                        today,
+                        now,
+                    )
+                    .await?;
+                    report.tasks.push(r.reference.clone());
+                }
             }
         }
     }
 
-    // Very overdue: the internal review, sent at once or drafted for staff.
+    // Very overdue: the internal review, sent at once or drafted for staff; for a request not
+    // sent by email, a task for staff to submit it (a web form cannot be sent automatically).
     if state == S::VeryOverdue {
         if let Some(due) = d.response_due {
             if chases::claim(db, r.id, MessageKind::InternalReview, &period, due, now).await? {
-                let auto = app.settings.escalation.auto_internal_review;
-                let review = FollowUp {
-                    state: if auto {
-                        MessageState::Queued
+                if r.channel.by_email() {
+                    let auto = app.settings.escalation.auto_internal_review;
+                    let review = FollowUp {
+                        state: if auto {
+                            MessageState::Queued
+                        } else {
+                            MessageState::Draft
+                        },
+                        ..INTERNAL_REVIEW
+                    };
+                    let id = follow_up::write(app, db, cal, r, review, actor, today, now).await?;
+                    chases::set_message(db, r.id, MessageKind::InternalReview, &period, id).await?;
+                    if auto {
+                        follow_up::start_internal_review(app, db, cal, r, today, actor, now)
+                            .await?;
+                        events::record(
+                            db,
+                            r.id,
+                            now,
+                            EventName::InternalReviewQueued,
+                            "internal review request queued automatically",
+                            actor,
+                            None,
+                        )
+                        .await?;
                     } else {
-                        MessageState::Draft
-                    },
-                    ..INTERNAL_REVIEW
-                };
-                let id = follow_up::write(app, db, cal, r, review, actor, today, now).await?;
-                chases::set_message(db, r.id, MessageKind::InternalReview, &period, id).await?;
-                if auto {
-                    follow_up::start_internal_review(app, db, cal, r, today, actor, now).await?;
-                    events::record(
-                        db,
-                        r.id,
-                        now,
-                        EventName::InternalReviewQueued,
-                        "internal review request queued automatically",
-                        actor,
-                        None,
-                    )
-                    .await?;
+                        events::record(
+                            db,
+                            r.id,
+                            now,
+                            EventName::InternalReviewDrafted,
+                            format!("internal review request drafted (message {id}); read it with `foi drafts show {id}`, change it with `foi drafts edit {id}` if need be, and send it with `foi approve {}`", r.reference),
+                            actor,
+                            None,
+                        )
+                        .await?;
+                    }
+                    report.reviews.push(r.reference.clone());
                 } else {
-                    events::record(
+                    let review = follow_up::task(
+                        app,
                         db,
-                        r.id,
-                        now,
-                        EventName::InternalReviewDrafted,
-                        format!("internal review request drafted (message {id}); read it with `foi drafts show {id}`, change it with `foi drafts edit {id}` if need be, and send it with `foi approve {}`", r.reference),
+                        cal,
+                        r,
+                        REVIEW_TEMPLATE,
+                        TaskKind::InternalReview,
                         actor,
-                        None,
+                        today,
+                        now,
                     )
                     .await?;
+                    report.tasks.push(r.reference.clone());
+                    // The review says the council has not answered; a reminder still to be
+                    // sent as well would only repeat it.
+                    for t in tasks::open_for_request(db, r.id).await? {
+                        if t.kind == TaskKind::Reminder {
+                            let why = format!(
+                                "superseded by the internal-review request (task {})",
+                                review.id
+                            );
+                            withdraw(db, r.id, &r.reference, t.id, t.kind, &why, now, report)
+                                .await?;
+                        }
+                    }
                 }
-                report.reviews.push(r.reference.clone());
             }
         }
     }
@@ -320,10 +383,75 @@ async fn sweep_one(
     Ok(())
 }
 
+/// Closes the open tasks whose request no longer needs them: a reminder to a council that has
+/// answered since, or a request withdrawn before it was submitted.
+async fn withdraw_stale_tasks(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> ServiceResult<()> {
+    for t in tasks::rows_for(db, tasks::open(db).await?).await? {
+        if super::tasks::still_applies(db, &t).await? {
+            continue;
+        }
+        let why = if t.kind.applies_in(t.request_state) {
+            format!(
+                "the council answered after it was written (the request is now {}); ask for a review of the answer with `foi review {}`",
+                t.request_state, t.reference
+            )
+        } else {
+            format!("no longer needed: the request is now {}", t.request_state)
+        };
+        withdraw(
+            db,
+            t.request_id,
+            &t.reference,
+            t.id,
+            t.kind,
+            &why,
+            now,
+            report,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Closes an open task staff should no longer do, saying why on the timeline.
+#[allow(clippy::too_many_arguments)]
+async fn withdraw(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+    reference: &str,
+    task_id: i32,
+    kind: TaskKind,
+    why: &str,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> ServiceResult<()> {
+    if tasks::close(db, &[task_id], now, ACTOR, Some(why)).await? == 1 {
+        events::record(
+            db,
+            request_id,
+            now,
+            EventName::TaskWithdrawn,
+            format!("staff task {task_id} ({kind}) withdrawn: {why}"),
+            ACTOR,
+            Some(serde_json::json!({"task": task_id})),
+        )
+        .await?;
+        report.tasks_withdrawn.push(reference.to_string());
+    }
+    Ok(())
+}
+
 const ACTOR: &str = "daemon:sweep";
 
+/// The overdue reminder the sweep writes (and a staff task shows as of the day it is read).
+pub const REMINDER_TEMPLATE: &str = "overdue-reminder";
+
 const REMINDER: FollowUp = FollowUp {
-    template: "overdue-reminder",
+    template: REMINDER_TEMPLATE,
     kind: MessageKind::Reminder,
     auto_submitted: true,
     state: MessageState::Queued,

@@ -16,6 +16,7 @@ pub mod job_runs;
 pub mod locks;
 pub mod messages;
 pub mod requests;
+pub mod tasks;
 pub mod twinnings;
 
 pub use db::{connect, migrate, migration_status, DbKind, MigrationInfo};

@@ -6,7 +6,7 @@ use super::entities::{
     twinning,
 };
 use super::{events, StoreError, StoreResult};
-use crate::domain::{Reference, RequestState};
+use crate::domain::{Channel, Reference, RequestState};
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -31,6 +31,7 @@ pub struct NewRequest {
     pub reply_to: String,
     pub to_address: Option<String>,
     pub vars: serde_json::Value,
+    pub channel: Channel,
 }
 
 /// The next free reference for `year`, e.g. `foi-2026-0043` after `foi-2026-0042`.
@@ -84,6 +85,8 @@ where
             reply_to: Set(new.reply_to.clone()),
             to_address: Set(new.to_address.clone()),
             vars: Set(new.vars.to_string()),
+            channel: Set(new.channel),
+            portal_reference: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
             sent_at: Set(None),
@@ -99,8 +102,15 @@ where
                     now,
                     new.state,
                     format!(
-                        "{} request {} created from template {}",
-                        new.state, model.reference, new.template
+                        "{} request {} created from template {}{}",
+                        new.state,
+                        model.reference,
+                        new.template,
+                        if new.channel.by_email() {
+                            String::new()
+                        } else {
+                            format!(", to go {}", new.channel.how())
+                        }
                     ),
                     actor,
                     None,
@@ -234,6 +244,9 @@ pub struct RequestRow {
     pub reply_to: String,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// How the request goes to the council: email, portal (its web form) or post.
+    pub channel: Channel,
+    pub portal_reference: Option<String>,
 }
 
 pub async fn list(
@@ -308,6 +321,8 @@ pub async fn rows_for(
                 reply_to: r.reply_to,
                 created_at: r.created_at,
                 sent_at: r.sent_at,
+                channel: r.channel,
+                portal_reference: r.portal_reference,
             }
         })
         .collect())
@@ -393,6 +408,28 @@ pub async fn set_sent_at(db: &impl ConnectionTrait, id: i32, at: DateTime<Utc>) 
         .col_expr(
             request::Column::UpdatedAt,
             sea_orm::sea_query::Expr::value(at),
+        )
+        .filter(request::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The case number the council's web form gave the request.
+pub async fn set_portal_reference(
+    db: &impl ConnectionTrait,
+    id: i32,
+    portal_reference: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    Request::update_many()
+        .col_expr(
+            request::Column::PortalReference,
+            sea_orm::sea_query::Expr::value(Some(portal_reference.to_string())),
+        )
+        .col_expr(
+            request::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
         )
         .filter(request::Column::Id.eq(id))
         .exec(db)

@@ -261,6 +261,7 @@ impl<'a> Queue<'a> {
                 dry_run,
                 again,
                 actor: "test".into(),
+                ..Default::default()
             },
         )
         .await
@@ -296,6 +297,7 @@ impl<'a> Queue<'a> {
                 vars: vars.clone(),
                 dry_run,
                 actor: "test".into(),
+                ..Default::default()
             },
         )
         .await

@@ -90,6 +90,7 @@ fn follow_up() -> LetterRequest {
         review_due: NaiveDate::from_ymd_opt(2026, 5, 28),
         complaint_window_end: NaiveDate::from_ymd_opt(2026, 7, 9),
         working_days_overdue: Some(4),
+        ..Default::default()
     }
 }
 
@@ -207,4 +208,46 @@ fn the_digest_renders_empty_sections_as_none() {
     assert!(text.body.contains("None."), "{}", text.body);
     let html = reg.render("weekly-digest.html", &ctx).unwrap();
     assert!(html.body.contains("<"), "{}", html.body);
+}
+
+/// Letters about a request that went through a council's web form or by post say so, and
+/// quote the form's case number; none of them claims it was emailed.
+#[test]
+fn follow_ups_say_how_the_request_went() {
+    use foi::domain::Channel;
+    let reg = registry();
+    let via = |channel: Channel, case: Option<&str>| LetterRequest {
+        channel,
+        portal_reference: case.map(str::to_string),
+        ..follow_up()
+    };
+    let portal = via(Channel::Portal, Some("PKC-FOI-77"));
+    let complaint = render(&reg, "regulator-complaint", Regime::Foia, &portal).body;
+    assert!(
+        complaint.contains(
+            "I submitted the request through the council's web form (its case reference: PKC-FOI-77)."
+        ) && !complaint.contains("by email"),
+        "{complaint}"
+    );
+    for name in ["overdue-reminder", "internal-review"] {
+        let body = render(&reg, name, Regime::Foia, &portal).body;
+        assert!(
+            body.contains("Your case reference (from the council's web form): PKC-FOI-77."),
+            "{name}: {body}"
+        );
+    }
+    let posted = via(Channel::Post, None);
+    let complaint = render(&reg, "regulator-complaint", Regime::Foisa, &posted).body;
+    assert!(
+        complaint.contains("I sent the request to the council by post.")
+            && !complaint.contains("by email")
+            && !complaint.contains("case reference"),
+        "{complaint}"
+    );
+    let emailed = via(Channel::Email, None);
+    let complaint = render(&reg, "regulator-complaint", Regime::Foia, &emailed).body;
+    assert!(
+        complaint.contains("I sent the request to the council by email (foi@example.org)."),
+        "{complaint}"
+    );
 }

@@ -16,4 +16,5 @@ pub mod message;
 pub mod message_request;
 pub mod operator_holiday;
 pub mod request;
+pub mod task;
 pub mod twinning;

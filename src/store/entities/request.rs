@@ -1,4 +1,4 @@
-use crate::domain::RequestState;
+use crate::domain::{Channel, RequestState};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -24,6 +24,9 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     pub response_due: Option<Date>,
     pub deadlines: Option<String>,
+    pub channel: Channel,
+    /// The case number a council's web form gave (portal requests).
+    pub portal_reference: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
