@@ -846,8 +846,143 @@ async fn the_channel_migration_keeps_existing_requests(db: TestDb) {
     conn.close().await.unwrap();
 }
 
+/// `foi review` of a refusal that came back on a web-form request: the review letter becomes
+/// a staff task (never an outbox draft) with staff's own grounds in it; a second `foi review`
+/// is refused while that task is open; `foi requests chased` starts the review clock.
+async fn a_review_of_a_portal_refusal_is_a_staff_task(db: TestDb) {
+    let (ctx, sent) = daemon(&db).await;
+    let (slug, _) = common::council_with_link(&ctx, "Southvale Council", "").await;
+    let out = run(
+        &db,
+        &[
+            "--now",
+            "2026-03-02T09:00:00Z",
+            "queue",
+            "--template",
+            "twinning-agreement",
+            "--authority",
+            &slug,
+            "--via",
+            "portal",
+        ],
+    );
+    let reference = queued_reference(&out);
+    run(
+        &db,
+        &[
+            "--now",
+            "2026-03-02T10:00:00Z",
+            "requests",
+            "sent",
+            &reference,
+            "--on",
+            "2026-03-02",
+            "--portal-ref",
+            "SV-777",
+        ],
+    );
+    // The refusal came through the council's case system, logged by hand.
+    run(
+        &db,
+        &[
+            "--now",
+            "2026-03-20T10:00:00Z",
+            "log-response",
+            &reference,
+            "--received",
+            "2026-03-20",
+            "--outcome",
+            "refused",
+            "--exemptions",
+            "s27,s43",
+        ],
+    );
+    let grounds = db.dir.path().join("grounds.txt");
+    std::fs::write(
+        &grounds,
+        "The council's own minutes of 2019 describe the agreement in public.\n",
+    )
+    .unwrap();
+    let said = run(
+        &db,
+        &[
+            "--now",
+            "2026-03-23T10:00:00Z",
+            "review",
+            &reference,
+            "--grounds-file",
+            grounds.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        said.contains("staff task")
+            && said.contains(&format!("foi requests chased {reference} --on DATE")),
+        "{said}"
+    );
+    assert!(
+        messages::list_outbound(&ctx.db, None)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing drafted for the outbox"
+    );
+    let listed: serde_json::Value = serde_json::from_str(&run(
+        &db,
+        &["--now", "2026-03-24T10:00:00Z", "tasks", "list", "--json"],
+    ))
+    .unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["kind"], "internal_review");
+    let text = listed[0]["text"].as_str().unwrap();
+    for needle in [
+        "minutes of 2019 describe the agreement in public",
+        "s27",
+        "s43",
+        "SV-777",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+    fails_with(
+        &db,
+        &["--now", "2026-03-24T10:00:00Z", "review", &reference],
+        "task",
+    );
+
+    // Pasted into the form on Wednesday 25 March: the review is due 20 working days later.
+    let said = run(
+        &db,
+        &[
+            "--now",
+            "2026-03-25T12:00:00Z",
+            "requests",
+            "chased",
+            &reference,
+            "--on",
+            "2026-03-25",
+        ],
+    );
+    assert!(
+        said.contains("(internal_review) done on 2026-03-25"),
+        "{said}"
+    );
+    let r = requests::get_by_reference(&ctx.db, &reference)
+        .await
+        .unwrap();
+    assert_eq!(r.state, RequestState::InternalReview);
+    // 20 working days from 25 March 2026, Good Friday and Easter Monday skipped.
+    let review_due = requests::deadlines_of(&r).unwrap().unwrap().review_due;
+    assert_eq!(review_due, Some(day("2026-04-24")));
+    assert!(tasks::open(&ctx.db).await.unwrap().is_empty());
+    run_job(&ctx, "dispatch", at("2026-03-25T13:00:00Z"))
+        .await
+        .unwrap();
+    assert!(sent.lock().unwrap().is_empty(), "nothing is emailed");
+}
+
 db_tests!(
     portal_request_from_queue_to_reply,
+    a_review_of_a_portal_refusal_is_a_staff_task,
     postal_requests_and_requests_made_outside_foi,
     requests_added_without_a_date_wait_and_bad_ones_store_nothing,
     the_channel_migration_keeps_existing_requests,
