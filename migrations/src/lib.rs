@@ -12,6 +12,7 @@ mod m20261203_000006_inbound_fixes;
 mod m20261203_000007_chase_periods;
 mod m20261204_000008_reading_and_drafts;
 mod m20261204_000009_request_channels;
+mod m20261204_000010_request_links;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_chase_periods::Migration),
             Box::new(m20261204_000008_reading_and_drafts::Migration),
             Box::new(m20261204_000009_request_channels::Migration),
+            Box::new(m20261204_000010_request_links::Migration),
         ]
     }
 }

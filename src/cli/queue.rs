@@ -1,6 +1,6 @@
 use super::{output, parse_var, Ctx};
 use crate::domain::{Channel, TaskKind, TwinningStatus};
-use crate::services::queue::{self, QueueCampaign, QueueOne, QueuedLetter};
+use crate::services::queue::{self, Per, QueueCampaign, QueueOne, QueuedLetter};
 use crate::services::CLI;
 use anyhow::Context as _;
 use clap::Args;
@@ -17,20 +17,28 @@ pub struct QueueArgs {
     /// Queue one request to this authority.
     #[arg(long)]
     authority: Option<String>,
-    /// The twinning link the letter is about (see `foi twinnings list`); may be left out when
-    /// the authority has only one.
+    /// Write about this one twinning link (see `foi twinnings list`). Without it, the letter
+    /// covers all of the authority's links (or, for a template written about one link, its
+    /// only one).
     #[arg(long, requires = "authority")]
     twinning: Option<i32>,
     /// Queue it even though the authority already has a request from this template about
-    /// this link.
+    /// the same link(s).
     #[arg(long, requires = "authority")]
     again: bool,
-    /// Queue one request per (authority, twinning link) under this campaign name.
+    /// Queue a whole campaign under this name: one letter per council, covering all of its
+    /// twinning links (--per link: one per link).
     #[arg(long, requires = "all_twinned")]
     campaign: Option<String>,
-    /// With --campaign: every twinning link (narrow with --status and --tag).
+    /// With --campaign: every twinning link, whatever its status (narrow with --status and
+    /// --tag).
     #[arg(long, requires = "campaign")]
     all_twinned: bool,
+    /// council (the default): one letter per council covering all its links; link: one
+    /// letter per link.
+    #[arg(long, value_name = "council|link", value_parser = Per::parse, requires = "all_twinned")]
+    per: Option<Per>,
+    /// Only links with this status (active, ended, unknown); by default all of them.
     #[arg(long, value_enum, requires = "all_twinned")]
     status: Option<TwinningStatus>,
     /// Only authorities with this tag.
@@ -176,6 +184,7 @@ pub async fn run(ctx: &Ctx, args: QueueArgs) -> anyhow::Result<()> {
             tag: args.tag,
             vars,
             dry_run: args.dry_run,
+            per: args.per.unwrap_or_default(),
             via,
             without_address: args.without_address,
             actor: CLI.into(),
@@ -214,11 +223,19 @@ pub async fn run(ctx: &Ctx, args: QueueArgs) -> anyhow::Result<()> {
     }
     if !out.already_held.is_empty() {
         println!(
-            "already in the campaign, skipped: {}",
+            "already asked with this template, skipped: {} link(s)",
             out.already_held.len()
         );
-        for (slug, city) in &out.already_held {
-            println!("  {slug} ({city})");
+        for h in &out.already_held {
+            let where_ = if h.in_this_campaign {
+                ""
+            } else {
+                ", outside this campaign"
+            };
+            println!(
+                "  {} ({}): {}{where_}",
+                h.authority, h.partner_city, h.reference
+            );
         }
     }
     if !out.no_address.is_empty() {

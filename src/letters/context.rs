@@ -54,7 +54,9 @@ pub struct LetterExemption {
 pub struct LetterContext<'a> {
     pub authority: &'a AuthorityModel,
     pub regime: Regime,
-    pub twinning: Option<&'a TwinningModel>,
+    /// The twinning links the letter is about: all of the council's (one letter per council)
+    /// or one.
+    pub twinnings: &'a [TwinningModel],
     pub request: &'a LetterRequest,
     /// The answer being reviewed, for a letter about one.
     pub response: Option<&'a LetterResponse>,
@@ -78,7 +80,7 @@ fn opt(s: &Option<String>) -> Value {
 impl LetterContext<'_> {
     pub fn to_json(&self) -> Value {
         let a = self.authority;
-        let twinning = self.twinning.map(|t| {
+        let link = |t: &TwinningModel| {
             json!({
                 "id": t.id,
                 "uk_place": t.uk_place,
@@ -89,7 +91,14 @@ impl LetterContext<'_> {
                 "status": t.status,
                 "ended_year": t.ended_year,
             })
-        });
+        };
+        let twinnings: Vec<Value> = self.twinnings.iter().map(link).collect();
+        // `twinning` is the link when there is exactly one, so that a template written about
+        // one link reads the same whichever way the letter was queued.
+        let twinning = match self.twinnings {
+            [only] => link(only),
+            _ => Value::Null,
+        };
         let r = self.request;
         let requester = self.requester;
         json!({
@@ -102,6 +111,7 @@ impl LetterContext<'_> {
                 "website": opt(&a.website),
             },
             "twinning": twinning,
+            "twinnings": twinnings,
             "request": {
                 "reference": r.reference,
                 "reply_to": r.reply_to,

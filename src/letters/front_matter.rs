@@ -13,7 +13,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TemplateKind {
-    /// A letter about one request (variables: authority, twinning, request, law, requester, today, vars).
+    /// A letter about one request (variables: authority, twinning, twinnings, request, law, requester, today, vars).
     Letter,
     /// The weekly staff digest (its own variables).
     Digest,

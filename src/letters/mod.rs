@@ -9,4 +9,5 @@ mod sample;
 
 pub use context::{law_for, LetterContext, LetterExemption, LetterRequest, LetterResponse};
 pub use front_matter::{FrontMatter, TemplateKind};
+pub use helpers::and_list_of;
 pub use registry::{LetterError, LetterRegistry, Rendered, TemplateInfo};

@@ -39,6 +39,19 @@ pub struct TemplateInfo {
     body_offset: usize,
 }
 
+impl TemplateInfo {
+    /// Whether the letter is written about one twinning link (it requires `twinning.…`), so
+    /// a council with several gets one letter per link; otherwise one letter covers all of a
+    /// council's links (`twinnings`).
+    pub fn per_link(&self) -> bool {
+        self.requires.iter().any(|p| is_one_link_path(p))
+    }
+}
+
+fn is_one_link_path(path: &str) -> bool {
+    path == "twinning" || path.starts_with("twinning.")
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Rendered {
     pub subject: String,
@@ -259,8 +272,18 @@ impl LetterRegistry {
             templates,
         };
         for info in registry.templates.values() {
+            // A letter that may cover several links (or none) is also checked in that shape,
+            // where `twinning` is null and only `twinnings` holds the links.
             let samples = match info.kind {
-                TemplateKind::Letter => sample::letters(),
+                TemplateKind::Letter if info.per_link() => sample::letters(),
+                TemplateKind::Letter => {
+                    let mut all = sample::letters();
+                    all.extend(sample::letters_about_several_links());
+                    if !info.requires.iter().any(|p| p.starts_with("twinning")) {
+                        all.push(sample::letter_about_no_link());
+                    }
+                    all
+                }
                 TemplateKind::Digest => vec![sample::digest()],
             };
             // One error per template is enough to point at it.
@@ -323,9 +346,17 @@ impl LetterRegistry {
     pub fn render(&self, name: &str, ctx: &Value) -> Result<Rendered, LetterError> {
         let info = self.get(name)?;
         for path in &info.requires {
-            if lookup(ctx, path).is_none_or(Value::is_null) {
-                let hint = if path.starts_with("twinning") {
-                    " (pass --twinning ID; see `foi twinnings list`)"
+            let missing = match lookup(ctx, path) {
+                None | Some(Value::Null) => true,
+                Some(Value::Array(items)) => items.is_empty(),
+                Some(_) => false,
+            };
+            if missing {
+                let hint = if is_one_link_path(path) {
+                    " (it is written about one twinning link: pass --twinning ID, or queue a \
+                     campaign with --per link; see `foi twinnings list`)"
+                } else if path.starts_with("twinnings") {
+                    " (the council has no twinning link on record; see `foi twinnings list`)"
                 } else if path.starts_with("vars.") {
                     " (pass --var KEY=VALUE)"
                 } else {

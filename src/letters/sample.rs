@@ -13,14 +13,25 @@ use std::collections::BTreeMap;
 /// The sample for a request of each channel: the letters branch on it, and strict mode only
 /// checks the branch a sample takes.
 pub fn letters() -> Vec<Value> {
-    Channel::ALL.iter().map(|c| letter_via(*c)).collect()
+    Channel::ALL.iter().map(|c| letter_via(*c, 1)).collect()
+}
+
+/// The same for one letter covering two of a council's links (one letter per council):
+/// `twinning` is null and `twinnings` holds the links.
+pub fn letters_about_several_links() -> Vec<Value> {
+    Channel::ALL.iter().map(|c| letter_via(*c, 2)).collect()
+}
+
+/// A letter to a council with no link on record, for templates that do not need one.
+pub fn letter_about_no_link() -> Value {
+    letter_via(Channel::Email, 0)
 }
 
 pub fn letter() -> Value {
-    letter_via(Channel::Email)
+    letter_via(Channel::Email, 1)
 }
 
-fn letter_via(channel: Channel) -> Value {
+fn letter_via(channel: Channel, links: usize) -> Value {
     let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d);
     let authority = AuthorityModel {
@@ -37,7 +48,7 @@ fn letter_via(channel: Channel) -> Value {
         created_at: now,
         updated_at: now,
     };
-    let twinning = TwinningModel {
+    let first = TwinningModel {
         id: 1,
         authority_id: 1,
         uk_place: "Sample".into(),
@@ -52,6 +63,18 @@ fn letter_via(channel: Channel) -> Value {
         created_at: now,
         updated_at: now,
     };
+    // The second link has the other shape: no province, no start year, ended (year unknown).
+    let second = TwinningModel {
+        id: 2,
+        partner_city: "Second City".into(),
+        partner_province: String::new(),
+        relationship: "friendship".into(),
+        since_year: None,
+        status: "ended".into(),
+        ended_year: None,
+        ..first.clone()
+    };
+    let twinnings: Vec<TwinningModel> = [first, second].into_iter().take(links).collect();
     let request = LetterRequest {
         reference: "foi-2026-0001".into(),
         reply_to: "foi+foi-2026-0001@reply.sample.invalid".into(),
@@ -94,7 +117,7 @@ fn letter_via(channel: Channel) -> Value {
     LetterContext {
         authority: &authority,
         regime: Regime::Foia,
-        twinning: Some(&twinning),
+        twinnings: &twinnings,
         request: &request,
         response: Some(&response),
         requester: &requester,

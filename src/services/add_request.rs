@@ -47,7 +47,7 @@ pub async fn add(app: &AppContext, now: DateTime<Utc>, input: AddRequest) -> Ser
     let template = input.template.as_str();
     queue::check_template(app, template)?;
     let authority = authorities::get_by_slug(db, &input.authority).await?;
-    let twinning = queue::twinning_for(app, db, template, &authority, input.twinning).await?;
+    let links = queue::links_for(app, db, template, &authority, input.twinning).await?;
     if input.on.is_none() {
         for (given, flag) in [
             (input.portal_reference.is_some(), "--portal-ref"),
@@ -73,7 +73,7 @@ pub async fn add(app: &AppContext, now: DateTime<Utc>, input: AddRequest) -> Ser
         None
     };
     if !input.again {
-        queue::refuse_a_duplicate(db, template, &authority, twinning.as_ref()).await?;
+        queue::refuse_a_duplicate(db, template, &authority, &links).await?;
     }
     let cal = app.calendar().await?;
     let txn = db.begin().await?;
@@ -83,7 +83,7 @@ pub async fn add(app: &AppContext, now: DateTime<Utc>, input: AddRequest) -> Ser
             now,
             template,
             &authority,
-            twinning.as_ref(),
+            &links,
             None,
             input.via,
             to.as_deref(),
@@ -124,7 +124,7 @@ pub async fn add(app: &AppContext, now: DateTime<Utc>, input: AddRequest) -> Ser
     txn.commit().await?;
     tracing::info!(reference = %stored.reference, "added");
     Ok(Added {
-        letter: queue::stored_letter(stored, &authority, twinning.as_ref()),
+        letter: queue::stored_letter(stored, &authority, &links),
         sent,
     })
 }

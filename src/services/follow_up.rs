@@ -10,7 +10,7 @@ use crate::mail::new_message_id;
 use crate::store::messages::{self, NewOutbound};
 use crate::store::requests::{self, RequestModel};
 use crate::store::tasks::{self, TaskModel};
-use crate::store::{authorities, classifications, events, twinnings, StoreError};
+use crate::store::{authorities, classifications, events, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 use std::collections::BTreeMap;
@@ -179,10 +179,7 @@ pub async fn render_with(
     extra: &BTreeMap<String, String>,
 ) -> ServiceResult<Rendered> {
     let authority = authorities::get(db, r.authority_id).await?;
-    let twinning = match r.twinning_id {
-        Some(id) => Some(twinnings::get(db, id).await?),
-        None => None,
-    };
+    let links = requests::links_of(db, r).await?;
     let d = requests::deadlines_of(r)?;
     let regime = super::deadlines::regime_of(r)?;
     let response = answer_of(db, r, regime).await?;
@@ -217,7 +214,7 @@ pub async fn render_with(
         &LetterContext {
             authority: &authority,
             regime,
-            twinning: twinning.as_ref(),
+            twinnings: &links,
             request: &request,
             response: response.as_ref(),
             requester: &app.settings.requester,

@@ -1,5 +1,6 @@
 //! Turning a template into stored `queued` requests: one at a time (`foi queue --authority`),
-//! or one per (authority, twinning link) for a whole campaign; and previews of either. An
+//! or for a whole campaign, one per council covering all its links (or, with `--per link`,
+//! one per link); and previews of either. An
 //! email request's letter goes into the outbox; a request for a council's web form or the post
 //! (`--via portal|post`) gets no outbox letter, only a staff task to submit it.
 
@@ -9,12 +10,12 @@ use crate::calendar::london_date;
 use crate::domain::{
     Channel, EmailAddress, MessageKind, Reference, RequestState, TaskKind, TwinningStatus,
 };
-use crate::letters::{LetterContext, LetterRequest, Rendered, TemplateKind};
+use crate::letters::{and_list_of, LetterContext, LetterRequest, Rendered, TemplateKind};
 use crate::mail::new_message_id;
 use crate::store::authorities::{self, AuthorityModel};
 use crate::store::requests::{self, NewRequest};
 use crate::store::twinnings::{self, TwinningModel};
-use crate::store::{campaigns, messages, tasks, StoreError};
+use crate::store::{campaigns, locks, messages, tasks, StoreError};
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
@@ -25,7 +26,11 @@ pub struct QueuedLetter {
     /// For a dry run, the reference the letter would get if queued now.
     pub reference: String,
     pub authority: String,
+    /// The link, when the letter covers exactly one.
     pub twinning_id: Option<i32>,
+    /// Every link the letter covers.
+    pub twinning_ids: Vec<i32>,
+    /// Their partner cities ("Wuhan, Chengdu and Anshan").
     pub partner_city: Option<String>,
     /// How the letter goes: foi emails it, or staff submit it (web form, post).
     pub channel: Channel,
@@ -45,13 +50,87 @@ pub struct QueuedLetter {
 pub struct CampaignOutcome {
     pub campaign: String,
     pub queued: Vec<QueuedLetter>,
-    /// (authority slug, partner city) pairs the campaign already holds.
-    pub already_held: Vec<(String, String)>,
+    /// Links a request from this template already covers (in this campaign or not).
+    pub already_held: Vec<Held>,
     /// Authorities skipped because no FOI address is known (email campaigns).
     pub no_address: Vec<(String, String)>,
     /// Authorities skipped because they have an FOI address (`--without-address`).
     pub has_address: Vec<(String, String)>,
     pub channel: Channel,
+}
+
+/// A link left out of a campaign because a request from the template already asks about it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Held {
+    pub authority: String,
+    pub partner_city: String,
+    /// The request that asks about it.
+    pub reference: String,
+    /// Whether that request is in this campaign (or outside it, or in another).
+    pub in_this_campaign: bool,
+}
+
+/// How many letters a campaign writes to a council with several links.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Per {
+    /// One letter covering all of the council's links: the Fees Regulations let a council
+    /// add similar requests from one requester together, so separate letters gain nothing.
+    #[default]
+    Council,
+    /// One letter per link.
+    Link,
+}
+
+impl Per {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "council" => Ok(Per::Council),
+            "link" => Ok(Per::Link),
+            other => Err(format!("'{other}' is not council or link")),
+        }
+    }
+}
+
+/// The twinning links a letter covers.
+#[derive(Debug, Clone, Default)]
+pub struct LetterLinks {
+    pub links: Vec<TwinningModel>,
+    /// Written about that one link (`--twinning`, `--per link`, or a template that needs
+    /// `twinning.…`), rather than about the council's links.
+    pub one: bool,
+}
+
+impl LetterLinks {
+    fn about(links: Vec<TwinningModel>) -> Self {
+        LetterLinks { links, one: false }
+    }
+
+    fn one(link: TwinningModel) -> Self {
+        LetterLinks {
+            links: vec![link],
+            one: true,
+        }
+    }
+
+    /// What `requests.twinning_id` records: the link a one-link letter is about.
+    fn twinning_id(&self) -> Option<i32> {
+        self.links.first().filter(|_| self.one).map(|t| t.id)
+    }
+
+    fn ids(&self) -> Vec<i32> {
+        self.links.iter().map(|t| t.id).collect()
+    }
+
+    fn cities(&self) -> String {
+        and_list_of(
+            &self
+                .links
+                .iter()
+                .map(|t| t.partner_city.clone())
+                .collect::<Vec<_>>(),
+        )
+    }
 }
 
 /// `foi queue --template T --authority SLUG [--twinning ID] [--again] [--dry-run]`.
@@ -70,7 +149,7 @@ pub struct QueueOne {
     pub actor: String,
 }
 
-/// `foi queue --campaign NAME --all-twinned [--status S] [--tag T] [--dry-run]`.
+/// `foi queue --campaign NAME --all-twinned [--per council|link] [--status S] [--tag T] [--dry-run]`.
 #[derive(Debug, Clone, Default)]
 pub struct QueueCampaign {
     pub campaign: String,
@@ -79,6 +158,7 @@ pub struct QueueCampaign {
     pub tag: Option<String>,
     pub vars: BTreeMap<String, String>,
     pub dry_run: bool,
+    pub per: Per,
     pub via: Channel,
     /// With a web form or the post: only the councils with no FOI email address (the others
     /// are left for an email campaign).
@@ -113,7 +193,7 @@ pub fn render(
     now: DateTime<Utc>,
     template: &str,
     authority: &AuthorityModel,
-    twinning: Option<&TwinningModel>,
+    links: &[TwinningModel],
     reference: &Reference,
     vars: &BTreeMap<String, String>,
     channel: Channel,
@@ -128,7 +208,7 @@ pub fn render(
     let ctx = LetterContext {
         authority,
         regime: authorities::regime_of(authority)?,
-        twinning,
+        twinnings: links,
         request: &request,
         response: None,
         requester: &app.settings.requester,
@@ -147,10 +227,7 @@ pub async fn rerender(
     r: &requests::RequestModel,
 ) -> ServiceResult<(Rendered, String)> {
     let authority = authorities::get(db, r.authority_id).await?;
-    let twinning = match r.twinning_id {
-        Some(id) => Some(twinnings::get(db, id).await?),
-        None => None,
-    };
+    let links = requests::links_of(db, r).await?;
     let vars: BTreeMap<String, String> = serde_json::from_str(&r.vars).map_err(|e| {
         StoreError::Invalid(format!("{}: stored letter variables: {e}", r.reference))
     })?;
@@ -161,64 +238,77 @@ pub async fn rerender(
         now,
         &r.template,
         &authority,
-        twinning.as_ref(),
+        &links,
         &reference,
         &vars,
         r.channel,
     )
 }
 
-/// The twinning link a letter to `authority` is about. A link of another authority is
-/// refused: the letter would talk about the wrong council's agreement. Without `--twinning`,
-/// a template that needs a link gets the authority's only one; with several, the error
-/// lists them so staff can pick.
-pub async fn twinning_for(
+fn list_links(links: &[TwinningModel]) -> String {
+    links
+        .iter()
+        .map(|t| {
+            format!(
+                "  {}  {} ({}), {}, {}",
+                t.id, t.partner_city, t.partner_province, t.relationship, t.status
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The twinning links a letter to `authority` is about. With `--twinning`, that one link (a
+/// link of another authority is refused: the letter would talk about the wrong council's
+/// agreement). Otherwise all of the council's links, unless the template is written about one
+/// link (it needs `twinning.…`): then the council's only link, or an error listing them so
+/// staff can pick.
+pub async fn links_for(
     app: &AppContext,
     db: &impl ConnectionTrait,
     template: &str,
     authority: &AuthorityModel,
     twinning_id: Option<i32>,
-) -> ServiceResult<Option<TwinningModel>> {
+) -> ServiceResult<LetterLinks> {
     if let Some(id) = twinning_id {
         let t = twinnings::get(db, id).await?;
         if t.authority_id != authority.id {
             let owner = authorities::get(db, t.authority_id).await?;
             return Err(ServiceError::Refused(format!(
-                    "twinning link {id} ({} – {}) belongs to {}, not to {}; see `foi authorities show {}` for its links",
-                    t.uk_place, t.partner_city, owner.slug, authority.slug, authority.slug
-                )));
+                "twinning link {id} ({} – {}) belongs to {}, not to {}; see `foi authorities show {}` for its links",
+                t.uk_place, t.partner_city, owner.slug, authority.slug, authority.slug
+            )));
         }
-        return Ok(Some(t));
+        return Ok(LetterLinks::one(t));
     }
     let info = app.letters.get(template)?;
-    let Some(needed) = info.requires.iter().find(|p| p.starts_with("twinning")) else {
-        return Ok(None);
-    };
     let mut links = twinnings::for_authority(db, authority.id).await?;
+    if !info.per_link() {
+        return Ok(LetterLinks::about(links));
+    }
+    let needed = info
+        .requires
+        .iter()
+        .find(|p| p.starts_with("twinning"))
+        .cloned()
+        .unwrap_or_default();
     match links.len() {
-            1 => Ok(links.pop()),
-            0 => Err(ServiceError::Refused(format!(
-                "template {template} needs a twinning link ({needed}), and {} has none (see `foi twinnings list`)",
-                authority.slug
-            ))),
-            n => Err(ServiceError::Refused(format!(
-                "template {template} needs a twinning link ({needed}), and {} has {n}: pass --twinning with one of\n{}",
-                authority.slug,
-                links
-                    .iter()
-                    .map(|t| format!(
-                        "  {}  {} ({}), {}, {}",
-                        t.id, t.partner_city, t.partner_province, t.relationship, t.status
-                    ))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ))),
-        }
+        1 => Ok(LetterLinks::one(links.remove(0))),
+        0 => Err(ServiceError::Refused(format!(
+            "template {template} needs a twinning link ({needed}), and {} has none (see `foi twinnings list`)",
+            authority.slug
+        ))),
+        n => Err(ServiceError::Refused(format!(
+            "template {template} is written about one twinning link ({needed}), and {} has {n}: pass --twinning with one of\n{}",
+            authority.slug,
+            list_links(&links)
+        ))),
+    }
 }
 
 /// `foi queue --template T --authority SLUG [--twinning ID] [--again]`. A request already
-/// made to the authority about the same link with the same template (in a campaign or
-/// not) is refused unless `again` says another is meant.
+/// made to the authority with the same template about any of the same links (in a campaign
+/// or not) is refused unless `again` says another is meant.
 #[tracing::instrument(skip_all, fields(template = %input.template, authority = %input.authority))]
 pub async fn one(
     app: &AppContext,
@@ -230,7 +320,7 @@ pub async fn one(
     let vars = &input.vars;
     check_template(app, template)?;
     let authority = authorities::get_by_slug(db, &input.authority).await?;
-    let twinning = twinning_for(app, db, template, &authority, input.twinning).await?;
+    let links = links_for(app, db, template, &authority, input.twinning).await?;
     let to = if input.via.by_email() {
         Some(authority.foi_email.clone().ok_or_else(|| {
             ServiceError::Refused(format!(
@@ -242,17 +332,17 @@ pub async fn one(
     } else {
         None
     };
-    if !input.again {
-        refuse_a_duplicate(db, template, &authority, twinning.as_ref()).await?;
-    }
     if input.dry_run {
+        if !input.again {
+            refuse_a_duplicate(db, template, &authority, &links).await?;
+        }
         let reference = requests::next_reference(db, now.year()).await?;
         let (r, reply_to) = render(
             app,
             now,
             template,
             &authority,
-            twinning.as_ref(),
+            &links.links,
             &reference,
             vars,
             input.via,
@@ -260,7 +350,7 @@ pub async fn one(
         return Ok(letter(
             reference.to_string(),
             &authority,
-            twinning.as_ref(),
+            &links,
             input.via,
             to.unwrap_or_default(),
             reply_to,
@@ -269,13 +359,17 @@ pub async fn one(
         ));
     }
     let txn = db.begin().await?;
+    locks::queue_lock(&txn).await?;
+    if !input.again {
+        refuse_a_duplicate(&txn, template, &authority, &links).await?;
+    }
     let stored = requests::insert(&txn, now, &input.actor, |reference| {
         new_request(
             app,
             now,
             template,
             &authority,
-            twinning.as_ref(),
+            &links,
             None,
             input.via,
             to.as_deref(),
@@ -287,38 +381,69 @@ pub async fn one(
     hand_over(app, &txn, now, &stored, &input.actor).await?;
     txn.commit().await?;
     tracing::info!(reference = %stored.reference, "queued");
-    Ok(stored_letter(stored, &authority, twinning.as_ref()))
+    Ok(stored_letter(stored, &authority, &links))
+}
+
+/// The requests from `template` to the authority that already ask about any of `links` (for a
+/// letter about no link, those about none).
+async fn overlapping(
+    db: &impl ConnectionTrait,
+    template: &str,
+    authority: &AuthorityModel,
+    links: &LetterLinks,
+) -> ServiceResult<Vec<requests::RequestModel>> {
+    let ours = links.ids();
+    Ok(requests::covering(db, authority.id, template)
+        .await?
+        .into_iter()
+        .filter(|(_, theirs)| {
+            if ours.is_empty() {
+                theirs.is_empty()
+            } else {
+                theirs.iter().any(|t| ours.contains(t))
+            }
+        })
+        .map(|(r, _)| r)
+        .collect())
 }
 
 pub(super) async fn refuse_a_duplicate(
     db: &impl ConnectionTrait,
     template: &str,
     authority: &AuthorityModel,
-    twinning: Option<&TwinningModel>,
+    links: &LetterLinks,
 ) -> ServiceResult<()> {
-    let existing = requests::made_for(db, authority.id, twinning.map(|t| t.id), template).await?;
+    let existing = overlapping(db, template, authority, links).await?;
     if existing.is_empty() {
         return Ok(());
     }
-    let about = match twinning {
-        Some(t) => format!(" about link {} ({})", t.id, t.partner_city),
-        None => String::new(),
+    let about = match links.links.as_slice() {
+        [] => String::new(),
+        [t] => format!(" about link {} ({})", t.id, t.partner_city),
+        _ => format!(" about its links with {}", links.cities()),
     };
     let listed: Vec<String> = requests::rows_for(db, existing)
         .await?
         .into_iter()
-        .map(|r| match &r.campaign {
-            Some(c) => format!("{} ({}, campaign {c})", r.reference, r.state),
-            None => format!("{} ({})", r.reference, r.state),
+        .map(|r| {
+            let cities = r.partner_city.as_deref().unwrap_or("no link");
+            match &r.campaign {
+                Some(c) => format!("{} ({}, {cities}, campaign {c})", r.reference, r.state),
+                None => format!("{} ({}, {cities})", r.reference, r.state),
+            }
         })
         .collect();
+    let narrow = if links.links.len() > 1 {
+        "; pass --twinning ID to ask about one link it does not cover"
+    } else {
+        ""
+    };
     Err(ServiceError::Refused(format!(
-        "{} already has a {template} request{about}: {}; pass --again to queue another",
+        "{} already has a {template} request{about}: {}{narrow}; or pass --again to queue another",
         authority.slug,
         listed.join(", ")
     )))
 }
-
 /// Hands a new queued request to whoever sends it: the outbox for an email request, staff
 /// (a task to submit it) for a web form or the post.
 pub(super) async fn hand_over(
@@ -380,7 +505,7 @@ pub(super) fn new_request(
     now: DateTime<Utc>,
     template: &str,
     authority: &AuthorityModel,
-    twinning: Option<&TwinningModel>,
+    links: &LetterLinks,
     campaign_id: Option<i32>,
     channel: Channel,
     to: Option<&str>,
@@ -388,12 +513,20 @@ pub(super) fn new_request(
     vars: &BTreeMap<String, String>,
 ) -> ServiceResult<NewRequest> {
     let (r, reply_to) = render(
-        app, now, template, authority, twinning, reference, vars, channel,
+        app,
+        now,
+        template,
+        authority,
+        &links.links,
+        reference,
+        vars,
+        channel,
     )?;
     Ok(NewRequest {
         authority_id: authority.id,
         campaign_id,
-        twinning_id: twinning.map(|t| t.id),
+        twinning_id: links.twinning_id(),
+        twinning_ids: links.ids(),
         template: template.to_string(),
         regime: authority.regime.clone(),
         state: RequestState::Queued,
@@ -406,8 +539,10 @@ pub(super) fn new_request(
     })
 }
 
-/// `foi queue --campaign NAME --all-twinned`: one request per (authority, link), in one
-/// transaction, skipping what the campaign already holds.
+/// `foi queue --campaign NAME --all-twinned`: by default one request per council covering
+/// all its links (that the filters pick); with `--per link`, one per link. All in one
+/// transaction. A link that a request from the template already asks about (in this
+/// campaign or any other, or none) is left out, so a re-run adds only what is new.
 #[tracing::instrument(skip_all, fields(campaign = %input.campaign, template = %input.template))]
 pub async fn campaign(
     app: &AppContext,
@@ -422,6 +557,7 @@ pub async fn campaign(
         input.dry_run,
     );
     check_template(app, template)?;
+    let per_link_template = app.letters.get(template)?.per_link();
     if input.without_address && input.via.by_email() {
         return Err(ServiceError::refused(
             "--without-address picks the councils an email campaign cannot reach: use it with --via portal or --via post",
@@ -429,24 +565,37 @@ pub async fn campaign(
     }
     let links = twinnings::list(db, input.status, input.tag.as_deref()).await?;
     let txn = db.begin().await?;
+    locks::queue_lock(&txn).await?;
     let campaign_model = if dry_run {
         campaigns::find(&txn, campaign).await?
     } else {
         Some(campaigns::find_or_create(&txn, campaign).await?)
     };
+    let campaign_id = campaign_model.as_ref().map(|c| c.id);
     let mut out = CampaignOutcome {
         campaign: campaign.trim().to_string(),
         channel: input.via,
         ..Default::default()
     };
     let mut preview_number = requests::next_reference(&txn, now.year()).await?.number();
-    for (link, authority) in &links {
-        if let Some(c) = &campaign_model {
-            if requests::campaign_holds(&txn, c.id, authority.id, Some(link.id), template).await? {
-                out.already_held
-                    .push((authority.slug.clone(), link.partner_city.clone()));
-                continue;
+    // Councils a one-link template cannot write one letter to (per-council mode).
+    let mut several: Vec<String> = Vec::new();
+    for (authority, group) in by_authority(links) {
+        let asked = requests::covering(&txn, authority.id, template).await?;
+        let mut unasked = Vec::new();
+        for link in group {
+            match asked.iter().find(|(_, ids)| ids.contains(&link.id)) {
+                Some((r, _)) => out.already_held.push(Held {
+                    authority: authority.slug.clone(),
+                    partner_city: link.partner_city.clone(),
+                    reference: r.reference.clone(),
+                    in_this_campaign: campaign_id.is_some() && r.campaign_id == campaign_id,
+                }),
+                None => unasked.push(link),
             }
+        }
+        if unasked.is_empty() {
+            continue;
         }
         let address = authority
             .foi_email
@@ -456,63 +605,86 @@ pub async fn campaign(
         let to = match (input.via.by_email(), address) {
             (true, Some(to)) => Some(to),
             (true, None) => {
-                if !out.no_address.contains(&named) {
-                    out.no_address.push(named);
-                }
+                out.no_address.push(named);
                 continue;
             }
             (false, Some(_)) if input.without_address => {
-                if !out.has_address.contains(&named) {
-                    out.has_address.push(named);
-                }
+                out.has_address.push(named);
                 continue;
             }
             (false, _) => None,
         };
-        if dry_run {
-            let reference = Reference::new(now.year(), preview_number);
-            preview_number += 1;
-            let (r, reply_to) = render(
-                app,
-                now,
-                template,
-                authority,
-                Some(link),
-                &reference,
-                vars,
-                input.via,
-            )?;
-            out.queued.push(letter(
-                reference.to_string(),
-                authority,
-                Some(link),
-                input.via,
-                to.unwrap_or_default(),
-                reply_to,
-                r,
-                false,
-            ));
-            continue;
+        let letters: Vec<LetterLinks> = if input.per == Per::Link || per_link_template {
+            if input.per == Per::Council && unasked.len() > 1 {
+                several.push(format!(
+                    "{} ({})",
+                    authority.slug,
+                    and_list_of(
+                        &unasked
+                            .iter()
+                            .map(|t| t.partner_city.clone())
+                            .collect::<Vec<_>>()
+                    )
+                ));
+                continue;
+            }
+            unasked.into_iter().map(LetterLinks::one).collect()
+        } else {
+            vec![LetterLinks::about(unasked)]
+        };
+        for links in letters {
+            if dry_run {
+                let reference = Reference::new(now.year(), preview_number);
+                preview_number += 1;
+                let (r, reply_to) = render(
+                    app,
+                    now,
+                    template,
+                    &authority,
+                    &links.links,
+                    &reference,
+                    vars,
+                    input.via,
+                )?;
+                out.queued.push(letter(
+                    reference.to_string(),
+                    &authority,
+                    &links,
+                    input.via,
+                    to.clone().unwrap_or_default(),
+                    reply_to,
+                    r,
+                    false,
+                ));
+                continue;
+            }
+            let stored = requests::insert(&txn, now, &input.actor, |reference| {
+                new_request(
+                    app,
+                    now,
+                    template,
+                    &authority,
+                    &links,
+                    campaign_id,
+                    input.via,
+                    to.as_deref(),
+                    reference,
+                    vars,
+                )
+            })
+            .await?;
+            hand_over(app, &txn, now, &stored, &input.actor).await?;
+            out.queued.push(stored_letter(stored, &authority, &links));
         }
-        let campaign_id = campaign_model.as_ref().map(|c| c.id);
-        let stored = requests::insert(&txn, now, &input.actor, |reference| {
-            new_request(
-                app,
-                now,
-                template,
-                authority,
-                Some(link),
-                campaign_id,
-                input.via,
-                to.as_deref(),
-                reference,
-                vars,
-            )
-        })
-        .await?;
-        hand_over(app, &txn, now, &stored, &input.actor).await?;
-        out.queued
-            .push(stored_letter(stored, authority, Some(link)));
+    }
+    if !several.is_empty() {
+        txn.rollback().await?;
+        return Err(ServiceError::Refused(format!(
+            "template {template} is written about one twinning link, and {} council(s) have several not yet asked about: {}; \
+             queue one letter per link with --per link, or use a template that lists the council's links ({{{{#each twinnings}}}}); nothing was queued",
+            several.len(),
+            several.join(", ")
+        )));
     }
     if dry_run {
         txn.rollback().await?;
@@ -522,11 +694,25 @@ pub async fn campaign(
     Ok(out)
 }
 
+/// The campaign's links grouped by council, in the order they were listed (by council).
+fn by_authority(
+    links: Vec<(TwinningModel, AuthorityModel)>,
+) -> Vec<(AuthorityModel, Vec<TwinningModel>)> {
+    let mut out: Vec<(AuthorityModel, Vec<TwinningModel>)> = Vec::new();
+    for (link, authority) in links {
+        match out.last_mut() {
+            Some((a, group)) if a.id == authority.id => group.push(link),
+            _ => out.push((authority, vec![link])),
+        }
+    }
+    out
+}
+
 #[allow(clippy::too_many_arguments)]
 fn letter(
     reference: String,
     authority: &AuthorityModel,
-    twinning: Option<&TwinningModel>,
+    links: &LetterLinks,
     channel: Channel,
     to: String,
     reply_to: String,
@@ -536,8 +722,12 @@ fn letter(
     QueuedLetter {
         reference,
         authority: authority.slug.clone(),
-        twinning_id: twinning.map(|t| t.id),
-        partner_city: twinning.map(|t| t.partner_city.clone()),
+        twinning_id: match links.links.as_slice() {
+            [only] => Some(only.id),
+            _ => None,
+        },
+        twinning_ids: links.ids(),
+        partner_city: (!links.links.is_empty()).then(|| links.cities()),
         channel,
         to,
         website: (!channel.by_email())
@@ -554,12 +744,12 @@ fn letter(
 pub(super) fn stored_letter(
     m: requests::RequestModel,
     authority: &AuthorityModel,
-    twinning: Option<&TwinningModel>,
+    links: &LetterLinks,
 ) -> QueuedLetter {
     letter(
         m.reference,
         authority,
-        twinning,
+        links,
         m.channel,
         m.to_address.unwrap_or_default(),
         m.reply_to,
@@ -582,14 +772,14 @@ pub async fn preview(
     vars: &BTreeMap<String, String>,
 ) -> ServiceResult<Preview> {
     let a = authorities::get_by_slug(&app.db, authority).await?;
-    let t = twinning_for(app, &app.db, template, &a, twinning).await?;
+    let links = links_for(app, &app.db, template, &a, twinning).await?;
     let reference = requests::next_reference(&app.db, now.year()).await?;
     let (r, reply_to) = render(
         app,
         now,
         template,
         &a,
-        t.as_ref(),
+        &links.links,
         &reference,
         vars,
         Channel::Email,

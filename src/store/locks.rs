@@ -21,3 +21,19 @@ pub async fn try_job_lock(db: &impl ConnectionTrait, job: &str) -> StoreResult<b
         None => false,
     })
 }
+
+/// Serialises queueing on PostgreSQL for the rest of the transaction, so that two staff
+/// queueing the same council at once cannot both find it unasked and both write to it. SQLite
+/// has one writer: the second transaction fails rather than writing a duplicate.
+pub async fn queue_lock(db: &impl ConnectionTrait) -> StoreResult<()> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    db.execute(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock(hashtext($1))",
+        [Value::from("foi:queue".to_string())],
+    ))
+    .await?;
+    Ok(())
+}

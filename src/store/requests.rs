@@ -3,7 +3,7 @@
 use super::entities::{
     authority, campaign,
     request::{self, Entity as Request},
-    twinning,
+    request_twinning, twinning,
 };
 use super::{events, StoreError, StoreResult};
 use crate::domain::{Channel, Reference, RequestState};
@@ -22,7 +22,10 @@ pub use request::Model as RequestModel;
 pub struct NewRequest {
     pub authority_id: i32,
     pub campaign_id: Option<i32>,
+    /// Set for a letter about this one link (`--per link`, `--twinning`).
     pub twinning_id: Option<i32>,
+    /// Every link the letter covers (one for a letter about one link).
+    pub twinning_ids: Vec<i32>,
     pub template: String,
     pub regime: String,
     pub state: RequestState,
@@ -96,6 +99,17 @@ where
         .await;
         match result {
             Ok(model) => {
+                if !new.twinning_ids.is_empty() {
+                    request_twinning::Entity::insert_many(new.twinning_ids.iter().map(|t| {
+                        request_twinning::ActiveModel {
+                            request_id: Set(model.id),
+                            twinning_id: Set(*t),
+                        }
+                    }))
+                    .exec(&sp)
+                    .await
+                    .map_err(StoreError::from)?;
+                }
                 events::record(
                     &sp,
                     model.id,
@@ -181,22 +195,77 @@ pub async fn campaign_holds(
     Ok(q.one(db).await?.is_some())
 }
 
-/// Every request made to the authority about this link (or about none) with this template,
-/// in a campaign or not, oldest first.
-pub async fn made_for(
+/// The twinning links each request covers, by request id (ordered by link id).
+pub async fn links_by_request(
+    db: &impl ConnectionTrait,
+    request_ids: &[i32],
+) -> StoreResult<HashMap<i32, Vec<i32>>> {
+    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
+    if request_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = request_twinning::Entity::find()
+        .filter(request_twinning::Column::RequestId.is_in(request_ids.iter().copied()))
+        .order_by_asc(request_twinning::Column::TwinningId)
+        .all(db)
+        .await?;
+    for row in rows {
+        out.entry(row.request_id).or_default().push(row.twinning_id);
+    }
+    Ok(out)
+}
+
+/// The twinning links a request is about, in the order its letter lists them.
+pub async fn links_of(
+    db: &impl ConnectionTrait,
+    r: &RequestModel,
+) -> StoreResult<Vec<twinning::Model>> {
+    let ids = links_by_request(db, &[r.id])
+        .await?
+        .remove(&r.id)
+        .unwrap_or_default();
+    let mut ids = ids;
+    // A request stored by hand before links had their own table still names its one link.
+    if ids.is_empty() {
+        ids.extend(r.twinning_id);
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(twinning::Entity::find()
+        .filter(twinning::Column::Id.is_in(ids))
+        .order_by_asc(twinning::Column::PartnerCity)
+        .order_by_asc(twinning::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The authority's requests from `template` that still stand (a withdrawn one asked nothing
+/// that is still pending), oldest first, each with the links it covers.
+pub async fn covering(
     db: &impl ConnectionTrait,
     authority_id: i32,
-    twinning_id: Option<i32>,
     template: &str,
-) -> StoreResult<Vec<RequestModel>> {
-    let q = Request::find()
+) -> StoreResult<Vec<(RequestModel, Vec<i32>)>> {
+    let rows = Request::find()
         .filter(request::Column::AuthorityId.eq(authority_id))
-        .filter(request::Column::Template.eq(template));
-    let q = match twinning_id {
-        Some(t) => q.filter(request::Column::TwinningId.eq(t)),
-        None => q.filter(request::Column::TwinningId.is_null()),
-    };
-    Ok(q.order_by_asc(request::Column::Id).all(db).await?)
+        .filter(request::Column::Template.eq(template))
+        .filter(request::Column::State.ne(RequestState::Withdrawn))
+        .order_by_asc(request::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut links = links_by_request(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut l = links.remove(&r.id).unwrap_or_default();
+            if l.is_empty() {
+                l.extend(r.twinning_id);
+            }
+            (r, l)
+        })
+        .collect())
 }
 
 pub async fn find_by_reference(
@@ -236,7 +305,11 @@ pub struct RequestRow {
     pub authority: String,
     pub authority_name: String,
     pub campaign: Option<String>,
+    /// Set for a letter about one link (`--per link`, `--twinning`).
     pub twinning_id: Option<i32>,
+    /// Every link the letter covers.
+    pub twinning_ids: Vec<i32>,
+    /// The partner cities of those links, joined with commas.
     pub partner_city: Option<String>,
     pub template: String,
     pub subject: String,
@@ -295,8 +368,14 @@ pub async fn rows_for(
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
+    let request_ids: Vec<i32> = requests.iter().map(|r| r.id).collect();
+    let mut links = links_by_request(db, &request_ids).await?;
+    let mut link_ids: Vec<i32> = links.values().flatten().copied().collect();
+    link_ids.extend(requests.iter().filter_map(|r| r.twinning_id));
+    link_ids.sort_unstable();
+    link_ids.dedup();
     let twinnings: HashMap<i32, String> = twinning::Entity::find()
-        .filter(twinning::Column::Id.is_in(ids(|r| r.twinning_id)))
+        .filter(twinning::Column::Id.is_in(link_ids))
         .all(db)
         .await?
         .into_iter()
@@ -306,12 +385,22 @@ pub async fn rows_for(
         .into_iter()
         .map(|r| {
             let a = authorities.get(&r.authority_id);
+            let mut twinning_ids = links.remove(&r.id).unwrap_or_default();
+            if twinning_ids.is_empty() {
+                twinning_ids.extend(r.twinning_id);
+            }
+            let mut cities: Vec<String> = twinning_ids
+                .iter()
+                .filter_map(|t| twinnings.get(t).cloned())
+                .collect();
+            cities.sort();
             RequestRow {
                 authority: a.map(|a| a.slug.clone()).unwrap_or_default(),
                 authority_name: a.map(|a| a.name.clone()).unwrap_or_default(),
                 campaign: r.campaign_id.and_then(|c| campaigns.get(&c).cloned()),
-                partner_city: r.twinning_id.and_then(|t| twinnings.get(&t).cloned()),
+                partner_city: (!cities.is_empty()).then(|| cities.join(", ")),
                 twinning_id: r.twinning_id,
+                twinning_ids,
                 reference: r.reference,
                 state: r.state,
                 regime: r.regime,

@@ -127,8 +127,10 @@ async fn errors_exit_1_with_a_clear_message(db: TestDb) {
             "twinning-agreement",
             "--authority",
             "sheffield-city-council",
+            "--twinning",
+            "99999",
         ],
-        "twinning.partner_city",
+        "no twinning link with id 99999 (see `foi twinnings list`)",
     );
     fails_with(
         &db,
@@ -559,11 +561,29 @@ async fn letters_are_about_the_authoritys_own_link_and_queued_once(db: TestDb) {
             "twinning link {glasgow} (Glasgow – Dalian) belongs to glasgow-city-council, not to sheffield-city-council"
         ),
     );
+    // Without --twinning, one letter covers both of Sheffield's links; with it, one link.
     let args = render("sheffield-city-council", None);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    fails_with(&db, &args, "pass --twinning with one of");
-    fails_with(&db, &args, &format!("{chengdu}  Chengdu"));
-    fails_with(&db, &args, &format!("{anshan}  Anshan"));
+    let out = foi(&db, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let both = stdout(&out);
+    assert!(
+        both.contains("links with Anshan and Chengdu, China")
+            && both.contains("- Anshan, Liaoning")
+            && both.contains("- Chengdu, Sichuan")
+            && both.contains("Please answer each item for each link."),
+        "{both}"
+    );
+    let args = render("sheffield-city-council", Some(&chengdu));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = foi(&db, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let one = stdout(&out);
+    assert!(
+        one.contains("link with Chengdu, China") && !one.contains("Anshan"),
+        "{one}"
+    );
+    let _ = anshan;
     let args = render("nottingham-city-council", None);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = foi(&db, &args);
@@ -591,7 +611,11 @@ async fn letters_are_about_the_authoritys_own_link_and_queued_once(db: TestDb) {
         &queue,
         "nottingham-city-council already has a twinning-agreement request about link",
     );
-    fails_with(&db, &queue, "foi-2026-0001 (queued); pass --again");
+    fails_with(
+        &db,
+        &queue,
+        "foi-2026-0001 (queued, Ningbo); or pass --again",
+    );
     let mut again = queue.to_vec();
     again.push("--again");
     let out = foi(&db, &again);

@@ -79,6 +79,32 @@ impl TestDb {
         Application::build(self.settings()).await.unwrap()
     }
 
+    /// The shipped letter templates plus `extra` (file name, text), in this test's folder.
+    pub fn templates_with(&self, extra: &[(&str, &str)]) -> std::path::PathBuf {
+        let dir = self.dir.path().join("letter-templates");
+        let shipped = repo_path("letter-templates");
+        for sub in ["", "partials"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+            for entry in std::fs::read_dir(shipped.join(sub)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    std::fs::copy(&path, dir.join(sub).join(path.file_name().unwrap())).unwrap();
+                }
+            }
+        }
+        for (name, text) in extra {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        dir
+    }
+
+    /// An application whose templates are the shipped ones plus `extra`.
+    pub async fn app_with_templates(&self, extra: &[(&str, &str)]) -> Application {
+        let mut s = self.settings();
+        s.paths.templates_dir = self.templates_with(extra);
+        Application::build(s).await.unwrap()
+    }
+
     pub async fn connect(&self) -> DatabaseConnection {
         foi::app::connect_and_migrate(&self.settings())
             .await
@@ -267,14 +293,14 @@ impl<'a> Queue<'a> {
         .await
     }
 
-    pub async fn twinning_for(
+    pub async fn links_for(
         &self,
         db: &sea_orm::DatabaseConnection,
         template: &str,
         authority: &foi::store::authorities::AuthorityModel,
         twinning: Option<i32>,
-    ) -> foi::services::ServiceResult<Option<foi::store::twinnings::TwinningModel>> {
-        foi::services::queue::twinning_for(self.app, db, template, authority, twinning).await
+    ) -> foi::services::ServiceResult<foi::services::queue::LetterLinks> {
+        foi::services::queue::links_for(self.app, db, template, authority, twinning).await
     }
 
     pub async fn queue_campaign(
@@ -285,6 +311,7 @@ impl<'a> Queue<'a> {
         tag: Option<&str>,
         vars: &std::collections::BTreeMap<String, String>,
         dry_run: bool,
+        per: foi::services::queue::Per,
     ) -> foi::services::ServiceResult<foi::services::queue::CampaignOutcome> {
         foi::services::queue::campaign(
             self.app,
@@ -296,6 +323,7 @@ impl<'a> Queue<'a> {
                 tag: tag.map(str::to_string),
                 vars: vars.clone(),
                 dry_run,
+                per,
                 actor: "test".into(),
                 ..Default::default()
             },

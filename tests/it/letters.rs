@@ -69,7 +69,7 @@ fn render(
     let ctx = LetterContext {
         authority: &a,
         regime,
-        twinning: Some(&t),
+        twinnings: std::slice::from_ref(&t),
         request,
         response: None,
         requester: &settings.requester,
@@ -178,7 +178,7 @@ fn the_follow_ups_refuse_to_render_without_their_dates() {
     let ctx = LetterContext {
         authority: &a,
         regime: Regime::Foia,
-        twinning: None,
+        twinnings: &[],
         request: &bare,
         response: None,
         requester: &settings.requester,

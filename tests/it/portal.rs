@@ -388,7 +388,8 @@ async fn postal_requests_and_requests_made_outside_foi(db: TestDb) {
         ],
     );
     assert!(
-        out.contains("queued 1 request(s)") && out.contains("already in the campaign, skipped: 3"),
+        out.contains("queued 1 request(s)")
+            && out.contains("already asked with this template, skipped: 3 link(s)"),
         "{out}"
     );
     let outbox = messages::list_outbound(&ctx.db, None).await.unwrap();

@@ -5,6 +5,7 @@ use crate::common;
 use chrono::{TimeZone, Utc};
 use common::TestDb;
 use foi::domain::{EmailAddress, TwinningStatus};
+use foi::services::queue::Per;
 use foi::services::ServiceError;
 use foi::store::{authorities, events, requests, twinnings};
 use std::collections::BTreeMap;
@@ -100,6 +101,7 @@ async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
             None,
             &none,
             false,
+            Per::Council,
         )
         .await
         .unwrap();
@@ -133,7 +135,7 @@ async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
         let shown = err.to_string();
         assert!(matches!(err, ServiceError::Refused(_)), "{err:?}");
         assert!(
-            shown.contains(&format!("{held} (queued, campaign spring)"))
+            shown.contains(&format!("{held} (queued, Chengdu, campaign spring)"))
                 && shown.contains("--again"),
             "{shown}"
         );
@@ -165,7 +167,7 @@ async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains(&format!("{} (queued)", first.reference)),
+        err.contains(&format!("{} (queued, Anshan)", first.reference)),
         "{err}"
     );
     // Its state is what it is now, not what it was.
@@ -193,7 +195,27 @@ async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains(&format!("{} (sent)", first.reference)),
+        err.contains(&format!("{} (sent, Anshan)", first.reference)),
+        "{err}"
+    );
+    // A letter about all of Sheffield's links is refused too: both are asked about already.
+    let err = q
+        .queue_one(
+            "twinning-agreement",
+            "sheffield-city-council",
+            None,
+            &none,
+            false,
+            false,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("about its links with Anshan and Chengdu")
+            && err.contains(&held)
+            && err.contains(&first.reference)
+            && err.contains("--twinning"),
         "{err}"
     );
 
@@ -212,8 +234,15 @@ async fn a_request_already_made_is_not_queued_twice_by_accident(db: TestDb) {
     assert_eq!(count().await, before + 2);
 }
 
+/// A letter written about one link, as a campaign might write for a follow-up question.
+pub const ONE_LINK_TEMPLATE: &str = "---\nsubject: About the link with {{twinning.partner_city}} [{{request.reference}}]\n\
+description: One link.\nrequires: authority.name, twinning.partner_city, request.reference\n---\n\
+Dear {{authority.name}},\n\nWhat does the link with {{twinning.partner_city}} cost?\n\n{{> reference}}\n\n{{> signature}}\n";
+
 async fn the_link_must_be_the_authoritys_own(db: TestDb) {
-    let app = db.app().await;
+    let app = db
+        .app_with_templates(&[("one-link.hbs", ONE_LINK_TEMPLATE)])
+        .await;
     foi::services::seed::run(&app).await.unwrap();
     let q = common::Queue::new(&app, now());
     let none = BTreeMap::new();
@@ -222,7 +251,7 @@ async fn the_link_must_be_the_authoritys_own(db: TestDb) {
         .await
         .unwrap();
     let err = q
-        .twinning_for(
+        .links_for(
             &app.db,
             "twinning-agreement",
             &sheffield,
@@ -238,11 +267,22 @@ async fn the_link_must_be_the_authoritys_own(db: TestDb) {
         "{err}"
     );
 
-    // Several links: the error lists them with their ids.
+    // Several links: the main request covers them all; a letter written about one link
+    // lists them with their ids.
     let chengdu = link_id(&app.db, "sheffield-city-council", "Chengdu").await;
     let anshan = link_id(&app.db, "sheffield-city-council", "Anshan").await;
+    let all = q
+        .links_for(&app.db, "twinning-agreement", &sheffield, None)
+        .await
+        .unwrap();
+    let mut ids: Vec<i32> = all.links.iter().map(|t| t.id).collect();
+    ids.sort();
+    let mut want = vec![chengdu, anshan];
+    want.sort();
+    assert_eq!(ids, want);
+    assert!(!all.one);
     let err = q
-        .twinning_for(&app.db, "twinning-agreement", &sheffield, None)
+        .links_for(&app.db, "one-link", &sheffield, None)
         .await
         .unwrap_err()
         .to_string();
@@ -260,10 +300,14 @@ async fn the_link_must_be_the_authoritys_own(db: TestDb) {
         .unwrap();
     let ningbo = link_id(&app.db, "nottingham-city-council", "Ningbo").await;
     let t = q
-        .twinning_for(&app.db, "twinning-agreement", &nottingham, None)
+        .links_for(&app.db, "one-link", &nottingham, None)
         .await
         .unwrap();
-    assert_eq!(t.map(|t| t.id), Some(ningbo));
+    assert!(t.one);
+    assert_eq!(
+        t.links.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![ningbo]
+    );
     let letter = q
         .queue_one(
             "twinning-agreement",
@@ -277,6 +321,11 @@ async fn the_link_must_be_the_authoritys_own(db: TestDb) {
         .unwrap();
     assert_eq!(letter.twinning_id, Some(ningbo));
     assert!(letter.body.contains("Ningbo"));
+    assert!(
+        letter.subject.contains("link with Ningbo, China"),
+        "{}",
+        letter.subject
+    );
 }
 
 async fn scottish_letters_cite_foisa(db: TestDb) {
@@ -336,11 +385,16 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
         "{err}"
     );
 
-    // The main letter needs a twinning link: the error says which variable and how to supply it.
+    // The main letter needs a twinning link: the error says which variable and why.
+    let csv = "name,nation,regime,foi_email\nLonely Council,England,FOIA,foi@lonely.example.org\n";
+    let rows = foi::import::parse_authorities("a.csv", csv).unwrap();
+    authorities::upsert_rows(&app.db, "a.csv", &rows)
+        .await
+        .unwrap();
     let err = q
         .queue_one(
             "twinning-agreement",
-            "sheffield-city-council",
+            "lonely-council",
             None,
             &none,
             false,
@@ -348,9 +402,10 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, ServiceError::Refused(_)), "{err:?}");
+    assert!(matches!(err, ServiceError::Letter(_)), "{err:?}");
     assert!(
-        err.to_string().contains("twinning.partner_city") && err.to_string().contains("--twinning"),
+        err.to_string().contains("needs twinnings")
+            && err.to_string().contains("no twinning link on record"),
         "{err}"
     );
 
@@ -427,7 +482,7 @@ async fn bad_queue_requests_are_refused_and_store_nothing(db: TestDb) {
         .is_empty());
 }
 
-async fn a_campaign_queues_each_link_once(db: TestDb) {
+async fn a_campaign_per_link_queues_each_link_once(db: TestDb) {
     let app = db.app().await;
     foi::services::seed::run(&app).await.unwrap();
     let q = common::Queue::new(&app, now());
@@ -441,6 +496,7 @@ async fn a_campaign_queues_each_link_once(db: TestDb) {
             None,
             &none,
             true,
+            Per::Link,
         )
         .await
         .unwrap();
@@ -457,6 +513,7 @@ async fn a_campaign_queues_each_link_once(db: TestDb) {
             None,
             &none,
             false,
+            Per::Link,
         )
         .await
         .unwrap();
@@ -500,6 +557,7 @@ async fn a_campaign_queues_each_link_once(db: TestDb) {
             None,
             &none,
             false,
+            Per::Link,
         )
         .await
         .unwrap();
@@ -519,6 +577,7 @@ async fn a_campaign_queues_each_link_once(db: TestDb) {
             None,
             &none,
             false,
+            Per::Link,
         )
         .await
         .unwrap();
@@ -549,5 +608,5 @@ db_tests!(
     the_link_must_be_the_authoritys_own,
     scottish_letters_cite_foisa,
     bad_queue_requests_are_refused_and_store_nothing,
-    a_campaign_queues_each_link_once,
+    a_campaign_per_link_queues_each_link_once,
 );

@@ -16,5 +16,6 @@ pub mod message;
 pub mod message_request;
 pub mod operator_holiday;
 pub mod request;
+pub mod request_twinning;
 pub mod task;
 pub mod twinning;
