@@ -303,6 +303,7 @@ impl<'a> Queue<'a> {
         foi::services::queue::links_for(self.app, db, template, authority, twinning).await
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn queue_campaign(
         &self,
         campaign: &str,
