@@ -66,7 +66,7 @@ pub enum RequestsCommand {
     Add {
         #[arg(long)]
         authority: String,
-        /// The twinning link it is about; may be left out when the authority has only one.
+        /// The one twinning link it is about; without it, all of the authority's links.
         #[arg(long)]
         twinning: Option<i32>,
         #[arg(long)]
@@ -169,7 +169,12 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
             println!("{}  [{}]  {}", row.reference, row.state, row.regime);
             println!("authority: {} ({})", row.authority_name, row.authority);
             if let Some(c) = &row.partner_city {
-                println!("about:     twinning link with {c}");
+                let links = if row.twinning_ids.len() > 1 {
+                    "links"
+                } else {
+                    "link"
+                };
+                println!("about:     twinning {links} with {c}");
             }
             if let Some(c) = &row.campaign {
                 println!("campaign:  {c}");

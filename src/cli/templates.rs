@@ -14,7 +14,7 @@ pub enum TemplatesCommand {
         name: String,
         #[arg(long)]
         authority: String,
-        /// The twinning link the letter is about; may be left out when the authority has only one.
+        /// Write about this one twinning link; without it, the letter covers all of the authority's links.
         #[arg(long)]
         twinning: Option<i32>,
         #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]

@@ -524,6 +524,44 @@ mod tests {
     }
 
     #[test]
+    fn a_letter_for_all_of_a_councils_links_is_checked_with_several() {
+        let dir = tempfile::tempdir().unwrap();
+        // Reads one link's city without saying it is written about one link: a council
+        // with two links would get a broken letter, so it is caught at start-up.
+        write(
+            dir.path(),
+            "careless.hbs",
+            "---\nsubject: {{request.reference}}\nrequires: twinnings\n---\nAbout {{twinning.partner_city}}\n",
+        );
+        let err = LetterRegistry::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("careless.hbs") && err.contains("twinning.partner_city"),
+            "{err}"
+        );
+        // Iterating works in both shapes, and an empty list counts as missing.
+        std::fs::remove_file(dir.path().join("careless.hbs")).unwrap();
+        write(
+            dir.path(),
+            "all.hbs",
+            "---\nsubject: {{and_list twinnings \"partner_city\"}} {{request.reference}}\nrequires: twinnings\n---\n{{#each twinnings}}- {{partner_city}}\n{{/each}}",
+        );
+        let reg = LetterRegistry::load(dir.path()).unwrap();
+        assert!(!reg.get("all").unwrap().per_link());
+        let two = &sample::letters_about_several_links()[0];
+        let r = reg.render("all", two).unwrap();
+        assert_eq!(r.subject, "Partner City and Second City foi-2026-0001");
+        assert_eq!(r.body, "- Partner City\n- Second City\n");
+        let err = reg
+            .render("all", &sample::letter_about_no_link())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("needs twinnings") && err.contains("no twinning link on record"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn broken_templates_are_reported_with_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         write(

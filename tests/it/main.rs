@@ -22,6 +22,7 @@ mod inbox_imap;
 mod letters;
 mod no_secret_in_logs;
 mod outbox_smtp;
+mod per_council;
 mod portal;
 mod queueing;
 mod reading;
