@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod cli;
 pub mod daemon;
 pub mod domain;
+pub mod extract;
 pub mod files;
 pub mod import;
 pub mod letters;
