@@ -33,6 +33,11 @@ pub struct AppContext {
     transport: OnceLock<MailTransport>,
     /// The working calendar with the operator's holiday imports, rebuilt when they change.
     calendar: Mutex<Option<(holidays::Version, Arc<WorkingCalendar>)>>,
+    /// The OCR programs, looked for on first use (only reading scanned documents needs them).
+    ocr: OnceLock<(
+        Option<crate::extract::OcrEngine>,
+        crate::extract::OcrAvailability,
+    )>,
 }
 
 /// The name the first versions used; kept so `foi::Application` still reads naturally.
@@ -51,6 +56,7 @@ impl AppContext {
             worker: default_worker(),
             transport: OnceLock::new(),
             calendar: Mutex::new(None),
+            ocr: OnceLock::new(),
         })
     }
 
@@ -59,6 +65,30 @@ impl AppContext {
     pub fn with_transport(self, transport: MailTransport) -> Self {
         let _ = self.transport.set(transport);
         self
+    }
+
+    /// Reads scanned pages with `engine` (None: as if OCR were not installed).
+    pub fn with_ocr(self, engine: Option<crate::extract::OcrEngine>) -> Self {
+        let availability = match &engine {
+            Some(e) => crate::extract::OcrAvailability::Ready {
+                languages: e.languages.clone(),
+            },
+            None => crate::extract::OcrAvailability::Missing {
+                reason: "OCR is turned off for this run".into(),
+            },
+        };
+        let _ = self.ocr.set((engine, availability));
+        self
+    }
+
+    /// The OCR engine, if the programs are installed, and what `foi doctor` says about it.
+    pub fn ocr(
+        &self,
+    ) -> &(
+        Option<crate::extract::OcrEngine>,
+        crate::extract::OcrAvailability,
+    ) {
+        self.ocr.get_or_init(crate::extract::probe_ocr)
     }
 
     pub fn with_worker(mut self, worker: impl Into<String>) -> Self {

@@ -11,6 +11,7 @@ pub mod files;
 pub mod import;
 pub mod letters;
 pub mod mail;
+pub mod search;
 pub mod services;
 pub mod settings;
 pub mod store;

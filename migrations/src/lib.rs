@@ -13,6 +13,7 @@ mod m20261203_000007_chase_periods;
 mod m20261204_000008_reading_and_drafts;
 mod m20261204_000009_request_channels;
 mod m20261204_000010_request_links;
+mod m20261204_000011_documents;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_reading_and_drafts::Migration),
             Box::new(m20261204_000009_request_channels::Migration),
             Box::new(m20261204_000010_request_links::Migration),
+            Box::new(m20261204_000011_documents::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ mod attachments;
 mod authorities;
 mod db;
 mod deadline;
+mod documents;
 mod drafts;
 mod holidays;
 mod inbox;
@@ -71,6 +72,13 @@ pub enum Command {
     /// Attachments of received mail: save them into a folder.
     #[command(subcommand)]
     Attachments(attachments::AttachmentsCommand),
+    /// What councils sent, as text: list documents, read one, read new ones now, tag them.
+    #[command(subcommand)]
+    Documents(documents::DocumentsCommand),
+    /// Search every reply and document ("Confucius", "friendship agreement", 友好城市).
+    Search(documents::SearchArgs),
+    /// What this installation can do: database, templates, mail, OCR.
+    Doctor,
     /// Letters waiting for staff: list, read and edit them before they are sent.
     #[command(subcommand)]
     Drafts(drafts::DraftsCommand),
@@ -210,6 +218,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inbox(c) => inbox::inbox(&ctx, c).await,
         Command::Classify(a) => responses::run_classify(&ctx, a).await,
         Command::LogResponse(a) => responses::run_log_response(&ctx, a).await,
+        Command::Documents(c) => documents::run(&ctx, c).await,
+        Command::Search(a) => documents::run_search(&ctx, a).await,
+        Command::Doctor => documents::run_doctor(&ctx).await,
         Command::Run(a) => run::run(&ctx, a).await,
         Command::Digest(a) => run::digest(&ctx, a).await,
         Command::Approve(a) => drafts::approve(&ctx, a).await,

@@ -55,6 +55,16 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> anyhow::Result<()> {
         tracing::warn!("the requester is still the placeholder in config/default.toml: set [requester] before sending anything real");
     }
     tracing::info!(database = %crate::app::redact(&ctx.settings.database.url), mail = %transport, "started");
+    // Scanned documents are read with OCR when it is installed; without it they are kept
+    // with the pages that have text, and say why the rest have none.
+    match &app.ocr().1 {
+        crate::extract::OcrAvailability::Ready { languages } => {
+            tracing::info!(languages = %languages, "OCR ready for scanned documents")
+        }
+        crate::extract::OcrAvailability::Missing { reason } => {
+            tracing::warn!("OCR unavailable, scanned pages will have no text: {reason}")
+        }
+    }
     if let Some(name) = args.once {
         let job = daemon::find(&name).map_err(anyhow::Error::msg)?;
         let summary =

@@ -2,6 +2,7 @@
 //! so the rest of the program can trust what it holds.
 
 mod channel;
+mod document;
 mod email;
 mod event_kind;
 mod exemption;
@@ -21,6 +22,7 @@ mod twinning_status;
 
 pub use crate::calendar::Regime;
 pub use channel::{parse_portal_reference, Channel, TaskKind};
+pub use document::{DocumentKind, DocumentStatus};
 pub use email::EmailAddress;
 pub use event_kind::{EventKind, Named as EventName};
 pub use exemption::Exemption;

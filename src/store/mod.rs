@@ -8,6 +8,7 @@ pub mod classifications;
 pub mod clock_events;
 mod db;
 pub mod digests;
+pub mod documents;
 pub mod entities;
 pub mod events;
 pub mod holidays;

@@ -27,4 +27,5 @@ mod portal;
 mod queueing;
 mod reading;
 mod reviews;
+mod search;
 mod smtp_harness;

@@ -4,6 +4,7 @@
 
 mod digest;
 mod dispatch;
+mod extract;
 mod poll;
 mod sweep;
 
@@ -47,6 +48,7 @@ pub fn registry() -> Vec<Box<dyn Job>> {
         Box::new(poll::Poll),
         Box::new(sweep::Sweep),
         Box::new(digest::Digest),
+        Box::new(extract::Extract),
     ]
 }
 

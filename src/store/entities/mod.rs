@@ -8,6 +8,8 @@ pub mod chase;
 pub mod classification;
 pub mod clock_event;
 pub mod digest;
+pub mod document;
+pub mod document_page;
 pub mod event;
 pub mod holiday_replacement;
 pub mod imap_state;
