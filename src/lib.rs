@@ -8,6 +8,7 @@ pub mod daemon;
 pub mod domain;
 pub mod extract;
 pub mod files;
+pub mod findings;
 pub mod import;
 pub mod letters;
 pub mod mail;

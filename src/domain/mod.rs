@@ -6,6 +6,7 @@ mod document;
 mod email;
 mod event_kind;
 mod exemption;
+mod finding;
 pub mod lifecycle;
 mod message;
 #[macro_use]
@@ -26,6 +27,7 @@ pub use document::{DocumentKind, DocumentStatus};
 pub use email::EmailAddress;
 pub use event_kind::{EventKind, Named as EventName};
 pub use exemption::Exemption;
+pub use finding::{CommitmentArea, FindingField, FindingState};
 pub use message::{Direction, MessageKind, MessageState};
 pub use nation::Nation;
 pub use outcome::Outcome;
