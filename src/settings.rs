@@ -43,6 +43,17 @@ pub struct Settings {
     pub chase: ChaseSettings,
     pub escalation: EscalationSettings,
     pub digest: DigestSettings,
+    pub findings: FindingsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingsSettings {
+    /// Names and phrases every new document is checked against; a missing file is an empty
+    /// list.
+    pub watch_list: PathBuf,
+    /// How many weeks ahead the digest warns of an agreement's next renewal.
+    pub renewal_warning_weeks: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -335,6 +346,12 @@ impl Settings {
             return Err(SettingsError::Invalid {
                 key: "deadlines.very_overdue_after_working_days",
                 message: "must be between 1 and 200 working days".into(),
+            });
+        }
+        if !(1..=104).contains(&self.findings.renewal_warning_weeks) {
+            return Err(SettingsError::Invalid {
+                key: "findings.renewal_warning_weeks",
+                message: "must be between 1 and 104 weeks".into(),
             });
         }
         if self.requester.name.trim().is_empty() {

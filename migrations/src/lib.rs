@@ -14,6 +14,7 @@ mod m20261204_000008_reading_and_drafts;
 mod m20261204_000009_request_channels;
 mod m20261204_000010_request_links;
 mod m20261204_000011_documents;
+mod m20261204_000012_findings;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_request_channels::Migration),
             Box::new(m20261204_000010_request_links::Migration),
             Box::new(m20261204_000011_documents::Migration),
+            Box::new(m20261204_000012_findings::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ pub mod directory;
 pub mod dispatch;
 pub mod documents;
 pub mod drafts;
+pub mod findings;
 pub mod follow_up;
 pub mod holidays;
 pub mod imports;

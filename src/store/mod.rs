@@ -11,6 +11,7 @@ pub mod digests;
 pub mod documents;
 pub mod entities;
 pub mod events;
+pub mod findings;
 pub mod holidays;
 pub mod inbound;
 pub mod job_runs;

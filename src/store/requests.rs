@@ -240,6 +240,30 @@ pub async fn links_of(
         .await?)
 }
 
+/// Every request to the authority, whatever its template, with the links each covers.
+pub async fn covering_any_template(
+    db: &impl ConnectionTrait,
+    authority_id: i32,
+) -> StoreResult<Vec<(RequestModel, Vec<i32>)>> {
+    let rows = Request::find()
+        .filter(request::Column::AuthorityId.eq(authority_id))
+        .order_by_asc(request::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut links = links_by_request(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut l = links.remove(&r.id).unwrap_or_default();
+            if l.is_empty() {
+                l.extend(r.twinning_id);
+            }
+            (r, l)
+        })
+        .collect())
+}
+
 /// The authority's requests from `template` that still stand (a withdrawn one asked nothing
 /// that is still pending), oldest first, each with the links it covers.
 pub async fn covering(
