@@ -30,6 +30,12 @@ fn main() -> ExitCode {
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
+            // SQLite lets one writer in at a time; the other gets this after its wait.
+            if e.chain()
+                .any(|c| c.to_string().contains("database is locked"))
+            {
+                eprintln!("  another foi command (or the daemon) was writing to the database at the same moment; nothing was changed by this one: run it again");
+            }
             ExitCode::from(1)
         }
     }

@@ -66,9 +66,13 @@ pub enum RequestsCommand {
     Add {
         #[arg(long)]
         authority: String,
-        /// The one twinning link it is about; without it, all of the authority's links.
-        #[arg(long)]
+        /// The one twinning link it was about (needed when the authority has several, unless
+        /// --all-links).
+        #[arg(long, conflicts_with = "all_links")]
         twinning: Option<i32>,
+        /// It was about all of the authority's links.
+        #[arg(long)]
+        all_links: bool,
         #[arg(long)]
         template: String,
         /// How it went (or goes): email, portal (the council's web form) or post.
@@ -318,6 +322,7 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
         RequestsCommand::Add {
             authority,
             twinning,
+            all_links,
             template,
             via,
             on,
@@ -335,6 +340,7 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                     template,
                     authority,
                     twinning,
+                    all_links,
                     vars: vars.into_iter().collect(),
                     via,
                     on,

@@ -112,6 +112,7 @@ impl LetterContext<'_> {
             },
             "twinning": twinning,
             "twinnings": twinnings,
+            "any_link_ended": self.twinnings.iter().any(|t| t.status == "ended"),
             "request": {
                 "reference": r.reference,
                 "reply_to": r.reply_to,

@@ -19,6 +19,9 @@ pub struct AddRequest {
     pub template: String,
     pub authority: String,
     pub twinning: Option<i32>,
+    /// It was about all of the authority's links (for an authority with several, foi does not
+    /// guess which the letter asked about).
+    pub all_links: bool,
     pub vars: BTreeMap<String, String>,
     pub via: Channel,
     /// The day it was sent, submitted or posted; without it the request waits in `queued`.
@@ -48,6 +51,15 @@ pub async fn add(app: &AppContext, now: DateTime<Utc>, input: AddRequest) -> Ser
     queue::check_template(app, template)?;
     let authority = authorities::get_by_slug(db, &input.authority).await?;
     let links = queue::links_for(app, db, template, &authority, input.twinning).await?;
+    if !links.one && links.links.len() > 1 && !input.all_links {
+        return Err(ServiceError::refused(format!(
+            "{} has {} twinning links: say which one the request was about with --twinning ID, \
+             or --all-links if it asked about all of them (see `foi authorities show {}`)",
+            authority.slug,
+            links.links.len(),
+            authority.slug
+        )));
+    }
     if input.on.is_none() {
         for (given, flag) in [
             (input.portal_reference.is_some(), "--portal-ref"),
@@ -72,11 +84,12 @@ pub async fn add(app: &AppContext, now: DateTime<Utc>, input: AddRequest) -> Ser
     } else {
         None
     };
-    if !input.again {
-        queue::refuse_a_duplicate(db, template, &authority, &links).await?;
-    }
     let cal = app.calendar().await?;
     let txn = db.begin().await?;
+    crate::store::locks::queue_lock(&txn).await?;
+    if !input.again {
+        queue::refuse_a_duplicate(&txn, template, &authority, &links).await?;
+    }
     let stored = requests::insert(&txn, now, &input.actor, |reference| {
         queue::new_request(
             app,

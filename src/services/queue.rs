@@ -26,7 +26,8 @@ pub struct QueuedLetter {
     /// For a dry run, the reference the letter would get if queued now.
     pub reference: String,
     pub authority: String,
-    /// The link, when the letter covers exactly one.
+    /// The link a one-link letter is about (`--twinning`, `--per link`); None for a letter
+    /// about the council's links, even when it has only one (see `twinning_ids`).
     pub twinning_id: Option<i32>,
     /// Every link the letter covers.
     pub twinning_ids: Vec<i32>,
@@ -291,7 +292,7 @@ pub async fn links_for(
         .iter()
         .find(|p| p.starts_with("twinning"))
         .cloned()
-        .unwrap_or_default();
+        .unwrap_or_else(|| "it reads twinning.…".into());
     match links.len() {
         1 => Ok(LetterLinks::one(links.remove(0))),
         0 => Err(ServiceError::Refused(format!(
@@ -433,10 +434,25 @@ pub(super) async fn refuse_a_duplicate(
             }
         })
         .collect();
-    let narrow = if links.links.len() > 1 {
-        "; pass --twinning ID to ask about one link it does not cover"
+    // Links none of them asks about can still be asked about one by one.
+    let asked: Vec<i32> = requests::covering(db, authority.id, template)
+        .await?
+        .into_iter()
+        .flat_map(|(_, ids)| ids)
+        .collect();
+    let unasked: Vec<String> = links
+        .links
+        .iter()
+        .filter(|t| !asked.contains(&t.id))
+        .map(|t| format!("--twinning {} ({})", t.id, t.partner_city))
+        .collect();
+    let narrow = if unasked.is_empty() || links.links.len() < 2 {
+        String::new()
     } else {
-        ""
+        format!(
+            "; not yet asked about: {} (queue it with that option)",
+            unasked.join(", ")
+        )
     };
     Err(ServiceError::Refused(format!(
         "{} already has a {template} request{about}: {}{narrow}; or pass --again to queue another",
@@ -722,10 +738,7 @@ fn letter(
     QueuedLetter {
         reference,
         authority: authority.slug.clone(),
-        twinning_id: match links.links.as_slice() {
-            [only] => Some(only.id),
-            _ => None,
-        },
+        twinning_id: links.twinning_id(),
         twinning_ids: links.ids(),
         partner_city: (!links.links.is_empty()).then(|| links.cities()),
         channel,

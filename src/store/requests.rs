@@ -140,8 +140,10 @@ where
                 }
                 if exists_in_campaign(db, &new).await? {
                     return Err(E::from(StoreError::Conflict(format!(
-                        "the campaign already holds a {} request for this authority and link",
-                        new.template
+                        "the campaign already holds a {} request to this council about link {} \
+                         (another foi command queued it just now?); see `foi requests list --campaign NAME`",
+                        new.template,
+                        new.twinning_id.map(|t| t.to_string()).unwrap_or_default()
                     ))));
                 }
                 last_err = Some(e);
@@ -162,8 +164,11 @@ fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
     )
 }
 
+/// Whether a unique-index clash is the campaign's one-link index rather than a reference
+/// taken by another writer. Only one-link letters are under that index (a per-council
+/// letter's `twinning_id` is NULL, which the index does not compare).
 async fn exists_in_campaign(db: &impl ConnectionTrait, new: &NewRequest) -> StoreResult<bool> {
-    let Some(campaign_id) = new.campaign_id else {
+    let (Some(campaign_id), Some(_)) = (new.campaign_id, new.twinning_id) else {
         return Ok(false);
     };
     campaign_holds(
@@ -264,8 +269,9 @@ pub async fn covering_any_template(
         .collect())
 }
 
-/// The authority's requests from `template` that still stand (a withdrawn one asked nothing
-/// that is still pending), oldest first, each with the links it covers.
+/// The authority's requests from `template`, oldest first, each with the links it covers. A
+/// withdrawn request counts: asking again after withdrawing is a decision (`--again`), not
+/// something a campaign re-run should do by itself.
 pub async fn covering(
     db: &impl ConnectionTrait,
     authority_id: i32,
@@ -274,7 +280,6 @@ pub async fn covering(
     let rows = Request::find()
         .filter(request::Column::AuthorityId.eq(authority_id))
         .filter(request::Column::Template.eq(template))
-        .filter(request::Column::State.ne(RequestState::Withdrawn))
         .order_by_asc(request::Column::Id)
         .all(db)
         .await?;

@@ -571,7 +571,8 @@ async fn letters_are_about_the_authoritys_own_link_and_queued_once(db: TestDb) {
         both.contains("links with Anshan and Chengdu, China")
             && both.contains("- Anshan, Liaoning")
             && both.contains("- Chengdu, Sichuan")
-            && both.contains("Please answer each item for each link."),
+            && both.contains("Please answer each item for each\nlink.")
+            && both.contains("Where a link has ended"),
         "{both}"
     );
     let args = render("sheffield-city-council", Some(&chengdu));

@@ -177,7 +177,8 @@ async fn one_letter_per_council_and_its_reply_is_matched(db: TestDb) {
     for needle in [
         "- Wuhan, Hubei (friendship, ended in 2021)",
         "- Xiamen, Fujian (twinning, since 1999)",
-        "Please answer each item for each link.",
+        "Please answer each item for each\nlink.",
+        "Where a link has ended",
         "from the start of each link",
     ] {
         assert!(r.body.contains(needle), "{needle:?} not in\n{}", r.body);
