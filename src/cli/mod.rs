@@ -7,6 +7,7 @@ mod db;
 mod deadline;
 mod documents;
 mod drafts;
+mod findings;
 mod holidays;
 mod inbox;
 mod messages;
@@ -75,6 +76,10 @@ pub enum Command {
     /// What councils sent, as text: list documents, read one, read new ones now, tag them.
     #[command(subcommand)]
     Documents(documents::DocumentsCommand),
+    /// The agreements register: what each link's agreement says, every fact with its source;
+    /// suggestions read from documents to confirm or reject.
+    #[command(subcommand)]
+    Findings(findings::FindingsCommand),
     /// Search every reply and document ("Confucius", "friendship agreement", 友好城市).
     Search(documents::SearchArgs),
     /// What this installation can do: database, templates, mail, OCR.
@@ -220,6 +225,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::LogResponse(a) => responses::run_log_response(&ctx, a).await,
         Command::Documents(c) => documents::run(&ctx, c).await,
         Command::Search(a) => documents::run_search(&ctx, a).await,
+        Command::Findings(c) => findings::run(&ctx, c).await,
         Command::Doctor => documents::run_doctor(&ctx).await,
         Command::Run(a) => run::run(&ctx, a).await,
         Command::Digest(a) => run::digest(&ctx, a).await,

@@ -151,6 +151,18 @@ pub fn digest() -> Value {
         "stopped_clocks": [{"reference": "foi-2026-0001", "authority": "Sample Council",
             "why": "an unpaid fees notice", "since": "2025-12-01", "days_stopped": 35, "fee_lapses_on": "2026-03-02"}],
         "unmatched": [{"id": 1, "from": "someone@sample.invalid", "subject": "Hello", "date": "2026-01-05"}],
+        "renewals": [{"link": "sample-council:Partner City", "authority": "Sample Council",
+            "partner_city": "Partner City", "renews_on": "2026-03-02", "weeks_left": 8,
+            "source": "document 3 (agreement.pdf), page 2, foi-2026-0001"}],
+        "renewal_weeks": 12,
+        // One mention in a reply and one in unmatched mail: the templates branch.
+        "first_mentions": [
+            {"term": "Sample Association", "authority": "Sample Council", "reference": "foi-2026-0001",
+             "document": 3, "name": "agreement.pdf", "page": 2, "received": "2026-01-05"},
+            {"term": "Other Society", "authority": null, "reference": null,
+             "document": 4, "name": "message text", "page": 1, "received": null}
+        ],
+        "suggestions_waiting": 2,
         // One task to paste from the digest and one to find elsewhere: the templates branch.
         "tasks": [
             {"id": 1, "reference": "foi-2026-0001", "authority": "Sample Council", "kind": "reminder",

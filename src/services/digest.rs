@@ -160,6 +160,28 @@ pub async fn build(
                 "created": iso_date(london_date(t.created_at))})
         })
         .collect();
+    let weeks = app.settings.findings.renewal_warning_weeks;
+    let renewals: Vec<Value> = super::findings::renewals_due(db, today, weeks)
+        .await?
+        .into_iter()
+        .map(|r| {
+            json!({"link": r.link, "authority": r.authority, "partner_city": r.partner_city,
+            "renews_on": iso_date(r.renews_on), "weeks_left": r.weeks_left, "source": r.source})
+        })
+        .collect();
+    let mentions: Vec<Value> = super::findings::first_mentions(db, start_utc, now)
+        .await?
+        .into_iter()
+        .map(|m| {
+            json!({"term": m.term, "authority": m.authority, "reference": m.reference,
+            "document": m.document, "name": m.name, "page": m.page,
+            "received": m.received.map(iso_date)})
+        })
+        .collect();
+    let suggestions_waiting =
+        crate::store::findings::in_state(db, crate::domain::FindingState::Suggested)
+            .await?
+            .len();
     let requester = &app.settings.requester;
     let context = json!({
         "week": {"iso": iso_week, "start": iso_date(start), "end": iso_date(start + Duration::days(6))},
@@ -170,6 +192,8 @@ pub async fn build(
         "drafts": waiting.drafts, "late_reviews": waiting.late_reviews,
         "review_replies": waiting.review_replies, "complaint_windows": waiting.complaint_windows,
         "stopped_clocks": waiting.stopped_clocks,
+        "renewals": renewals, "renewal_weeks": weeks, "first_mentions": mentions,
+        "suggestions_waiting": suggestions_waiting,
         "requester": {"name": requester.name, "organisation": Some(requester.organisation.clone()).filter(|s| !s.is_empty()),
             "email": requester.email, "postal_address": requester.postal_address},
     });

@@ -8,6 +8,7 @@ use super::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::domain::{DocumentKind, DocumentStatus};
 use crate::extract::{self, Extraction, Limits, OcrAvailability};
+use crate::findings::WatchList;
 use crate::search::fold;
 use crate::store::documents::{self, DocumentModel, NewPage, Read};
 use crate::store::{authorities, inbound, requests};
@@ -27,6 +28,9 @@ pub enum ExtractOutcome {
         status: DocumentStatus,
         pages: usize,
         ocr_pages: usize,
+        /// Candidate facts proposed for staff.
+        suggestions: usize,
+        watch_hits: usize,
     },
     /// Another worker finished it first; its result stands.
     Lost { document: i32 },
@@ -40,6 +44,8 @@ pub struct ExtractRun {
     pub by_status: BTreeMap<String, u64>,
     pub pages: u64,
     pub ocr_pages: u64,
+    pub suggestions: u64,
+    pub watch_hits: u64,
     /// Set when scanned pages could not be read for want of OCR.
     pub ocr_missing: Option<String>,
 }
@@ -54,6 +60,12 @@ impl std::fmt::Display for ExtractRun {
         )?;
         for (status, n) in &self.by_status {
             write!(f, ", {n} {status}")?;
+        }
+        if self.suggestions > 0 {
+            write!(f, "; {} suggestion(s) for the register", self.suggestions)?;
+        }
+        if self.watch_hits > 0 {
+            write!(f, "; {} watch-list hit(s)", self.watch_hits)?;
         }
         if self.discovered > 0 {
             write!(f, "; {} new", self.discovered)?;
@@ -140,6 +152,7 @@ fn to_read(x: Extraction) -> Read {
 pub async fn try_execute_task(
     app: &AppContext,
     now: DateTime<Utc>,
+    watch: &WatchList,
 ) -> ServiceResult<ExtractOutcome> {
     let limits = Limits::default();
     let lease = now
@@ -191,12 +204,16 @@ pub async fn try_execute_task(
     if !documents::store_read(&app.db, doc.id, &app.worker, read, now).await? {
         return Ok(ExtractOutcome::Lost { document: doc.id });
     }
-    tracing::info!(status = %status, pages, ocr_pages, "document read");
+    // Suggestions are proposed once the text is stored, so a failure here never loses it.
+    let proposed = super::findings::propose(&app.db, doc.id, watch, now).await?;
+    tracing::info!(status = %status, pages, ocr_pages, suggestions = proposed.suggestions, watch_hits = proposed.watch_hits, "document read");
     Ok(ExtractOutcome::Read {
         document: doc.id,
         status,
         pages,
         ocr_pages,
+        suggestions: proposed.suggestions,
+        watch_hits: proposed.watch_hits,
     })
 }
 
@@ -207,6 +224,9 @@ pub async fn run(
     stopping: &AtomicBool,
     limit: Option<usize>,
 ) -> ServiceResult<ExtractRun> {
+    // A broken watch list stops the run before anything is claimed: it names the file and
+    // line, and the documents wait for the fix.
+    let watch = super::findings::watch_list(app)?;
     let mut out = ExtractRun {
         discovered: documents::discover(&app.db, now).await?,
         given_up: documents::give_up_stuck(&app.db, now, MAX_ATTEMPTS).await?,
@@ -214,18 +234,22 @@ pub async fn run(
     };
     let mut handled = 0;
     while !stopping.load(Ordering::SeqCst) && limit.is_none_or(|l| handled < l) {
-        match try_execute_task(app, now).await? {
+        match try_execute_task(app, now, &watch).await? {
             ExtractOutcome::Idle => break,
             ExtractOutcome::Lost { .. } => {}
             ExtractOutcome::Read {
                 status,
                 pages,
                 ocr_pages,
+                suggestions,
+                watch_hits,
                 ..
             } => {
                 *out.by_status.entry(status.to_string()).or_default() += 1;
                 out.pages += pages as u64;
                 out.ocr_pages += ocr_pages as u64;
+                out.suggestions += suggestions as u64;
+                out.watch_hits += watch_hits as u64;
                 if status == DocumentStatus::Partial {
                     if let OcrAvailability::Missing { reason } = &app.ocr().1 {
                         out.ocr_missing = Some(reason.clone());
