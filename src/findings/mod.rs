@@ -3,7 +3,10 @@
 //! the watch list) and the watch list itself. Suggestions are never facts: staff confirm or
 //! reject each one.
 
+mod dates;
+mod money;
 mod suggest;
+mod text;
 mod watch;
 
 pub use suggest::{suggest, Suggestion};
