@@ -16,48 +16,51 @@ fn parse_commitment(s: &str) -> Result<(CommitmentArea, String), String> {
     Ok((area, text.to_string()))
 }
 
+#[derive(Debug, clap::Args)]
+pub struct SetArgs {
+    link: String,
+    /// Where it is written: DOC:PAGE (ids from `foi documents list`), DOC, or message:ID.
+    #[arg(long, value_parser = parse_source)]
+    source: Source,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    signed_on: Option<String>,
+    /// How long it runs ("5 years", "indefinite").
+    #[arg(long)]
+    term: Option<String>,
+    /// How often it is renewed ("every 5 years").
+    #[arg(long)]
+    renewal_cycle: Option<String>,
+    /// The next day the council decides again: the digest warns ahead of it.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    next_renewal: Option<String>,
+    /// active, lapsed, suspended, ended or unknown.
+    #[arg(long)]
+    status: Option<String>,
+    /// Who signed it, with their role (repeatable).
+    #[arg(long)]
+    signatory: Vec<String>,
+    /// AREA=TEXT, the area one of education, trade, culture, policing, data, other
+    /// (repeatable).
+    #[arg(long, value_parser = parse_commitment, value_name = "AREA=TEXT")]
+    commitment: Vec<(CommitmentArea, String)>,
+    /// An organisation named as proposing or facilitating the link (repeatable).
+    #[arg(long)]
+    organisation: Vec<String>,
+    /// Money spent or received for the link, as written (repeatable).
+    #[arg(long)]
+    money: Vec<String>,
+    /// A visit made under the link (repeatable).
+    #[arg(long)]
+    visit: Vec<String>,
+    #[arg(long)]
+    note: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum FindingsCommand {
     /// Record what a document (or message) says about a link. LINK is its id (`foi twinnings
     /// list`) or council-slug:City; every fact cites --source.
-    Set {
-        link: String,
-        /// Where it is written: DOC:PAGE (ids from `foi documents list`), DOC, or message:ID.
-        #[arg(long, value_parser = parse_source)]
-        source: Source,
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        signed_on: Option<String>,
-        /// How long it runs ("5 years", "indefinite").
-        #[arg(long)]
-        term: Option<String>,
-        /// How often it is renewed ("every 5 years").
-        #[arg(long)]
-        renewal_cycle: Option<String>,
-        /// The next day the council decides again: the digest warns ahead of it.
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        next_renewal: Option<String>,
-        /// active, lapsed, suspended, ended or unknown.
-        #[arg(long)]
-        status: Option<String>,
-        /// Who signed it, with their role (repeatable).
-        #[arg(long)]
-        signatory: Vec<String>,
-        /// AREA=TEXT, the area one of education, trade, culture, policing, data, other
-        /// (repeatable).
-        #[arg(long, value_parser = parse_commitment, value_name = "AREA=TEXT")]
-        commitment: Vec<(CommitmentArea, String)>,
-        /// An organisation named as proposing or facilitating the link (repeatable).
-        #[arg(long)]
-        organisation: Vec<String>,
-        /// Money spent or received for the link, as written (repeatable).
-        #[arg(long)]
-        money: Vec<String>,
-        /// A visit made under the link (repeatable).
-        #[arg(long)]
-        visit: Vec<String>,
-        #[arg(long)]
-        note: Option<String>,
-    },
+    Set(Box<SetArgs>),
     /// What the register holds about one link: its documents, facts with their sources, and
     /// suggestions waiting.
     Show {
@@ -147,21 +150,22 @@ fn documents_cell(r: &LinkRegister) -> String {
 pub async fn run(ctx: &Ctx, cmd: FindingsCommand) -> anyhow::Result<()> {
     let app = ctx.app().await?;
     match cmd {
-        FindingsCommand::Set {
-            link,
-            source,
-            signed_on,
-            term,
-            renewal_cycle,
-            next_renewal,
-            status,
-            signatory,
-            commitment,
-            organisation,
-            money,
-            visit,
-            note,
-        } => {
+        FindingsCommand::Set(args) => {
+            let SetArgs {
+                link,
+                source,
+                signed_on,
+                term,
+                renewal_cycle,
+                next_renewal,
+                status,
+                signatory,
+                commitment,
+                organisation,
+                money,
+                visit,
+                note,
+            } = *args;
             let mut facts = Vec::new();
             for (field, value) in [
                 (FindingField::SignedOn, signed_on),

@@ -196,7 +196,10 @@ async fn facts_are_recorded_with_their_sources(db: TestDb) {
     ] {
         assert!(shown.contains(needle), "{needle:?} not in\n{shown}");
     }
-    assert!(!shown.contains("2005-04-12"), "superseded: {shown}");
+    assert!(
+        !shown.contains("signed on: 2005-04-12"),
+        "superseded: {shown}"
+    );
 
     // The register as CSV: one row per link, every column with its source.
     ok(
@@ -253,4 +256,160 @@ async fn facts_are_recorded_with_their_sources(db: TestDb) {
     );
 }
 
-db_tests!(facts_are_recorded_with_their_sources);
+/// A made-up agreement in a reply: foi proposes the dates, term, cycle, money and the
+/// watch-list name; staff confirm or reject; nothing is proposed twice; the digest names the
+/// first mention of a watched name.
+async fn suggestions_from_an_agreement_wait_for_staff(db: TestDb) {
+    let mut settings = db.settings();
+    let watch = db.dir.path().join("watch-list.txt");
+    std::fs::write(
+        &watch,
+        "# names the campaign follows\nHarbourside Friendship Association\n友好协会\n",
+    )
+    .unwrap();
+    settings.findings.watch_list = watch.clone();
+    let app = foi::AppContext::build(settings).await.unwrap();
+    let (slug, reference, doc) = {
+        let (slug, _) =
+            common::council_with_link(&app, "Harbourside Council", "foi@harbourside.example.org")
+                .await;
+        let letter = common::Queue::new(&app, at(2026, 3, 2))
+            .queue_one(
+                "twinning-agreement",
+                &slug,
+                None,
+                &Default::default(),
+                false,
+                false,
+            )
+            .await
+            .unwrap();
+        let reply = format!(
+            "From: FOI <foi@harbourside.example.org>\r\nTo: {}\r\nSubject: Your request\r\n\
+             Message-ID: <a2@harbourside.example.org>\r\nDate: Mon, 16 Mar 2026 10:00:00 +0000\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\n\
+             The Friendship Agreement was signed on 12 April 2005 in Ningbo. It shall be valid for \
+             five years and renewed every five years. The next renewal is due on 12 April 2030. \
+             The Council will contribute £12,500 towards the exchange, and the Harbourside \
+             Friendship Association will facilitate visits. 宁波友好协会负责接待。\r\n",
+            letter.reply_to
+        );
+        common::Inbox(&app)
+            .ingest(reply.as_bytes(), "test", at(2026, 3, 16))
+            .await
+            .unwrap();
+        let out = common::run_job(&app, "extract", at(2026, 3, 16))
+            .await
+            .unwrap();
+        assert!(
+            out.contains("suggestion(s) for the register") && out.contains("2 watch-list hit(s)"),
+            "{out}"
+        );
+        let doc = documents::all(&app.db).await.unwrap().remove(0).id;
+        (slug, letter.reference, doc)
+    };
+    let suggested = findings::in_state(&app.db, FindingState::Suggested)
+        .await
+        .unwrap();
+    let mut got: Vec<(String, String)> = suggested
+        .iter()
+        .map(|f| (f.field.to_string(), f.value.clone()))
+        .collect();
+    got.sort();
+    for want in [
+        ("money", "£12,500"),
+        ("next_renewal", "2030-04-12"),
+        ("organisation", "Harbourside Friendship Association"),
+        ("organisation", "友好协会"),
+        ("renewal_cycle", "5 years"),
+        ("signed_on", "2005-04-12"),
+        ("term", "5 years"),
+    ] {
+        assert!(
+            got.contains(&(want.0.to_string(), want.1.to_string())),
+            "{want:?} not in {got:?}"
+        );
+    }
+    assert!(suggested
+        .iter()
+        .all(|f| f.document_id == Some(doc) && f.page == Some(1)));
+    // Suggestions are not facts: the register shows none until staff confirm.
+    let day = at(2026, 3, 17);
+    let link = format!("{slug}:Ningbo");
+    let shown = ok(&db, day, &["findings", "show", &link]);
+    assert!(
+        !shown.contains("signed on:") && shown.contains("suggestions waiting (7)"),
+        "{shown}"
+    );
+    let listed = ok(&db, day, &["findings", "suggestions"]);
+    assert!(
+        listed.contains("signed_on: 2005-04-12")
+            && listed.contains("date near signed")
+            && listed.contains("signed on 12 April 2005"),
+        "{listed}"
+    );
+    let id_of = |field: &str| {
+        suggested
+            .iter()
+            .find(|f| f.field.as_str() == field)
+            .unwrap()
+            .id
+            .to_string()
+    };
+    ok(&db, day, &["findings", "confirm", &id_of("signed_on")]);
+    ok(&db, day, &["findings", "reject", &id_of("money")]);
+    let (code, _, err) = run(&db, day, &["findings", "reject", &id_of("money")]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("is rejected, not a suggestion waiting"),
+        "{err}"
+    );
+    let shown = ok(&db, day, &["findings", "show", &link]);
+    assert!(
+        shown.contains(&format!(
+            "signed on: 2005-04-12  [document {doc} (message text), page 1, {reference}]"
+        )) && shown.contains("suggestions waiting (5)"),
+        "{shown}"
+    );
+    // Read again: nothing proposed twice, the rejected one stays rejected.
+    foi::services::documents::extract_now(&app, day, true, &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        findings::in_state(&app.db, FindingState::Suggested)
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
+    assert_eq!(
+        findings::in_state(&app.db, FindingState::Rejected)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // The digest of that week names the first mention of each watched name.
+    let digest = foi::services::digest::preview(&app, at(2026, 3, 17), false)
+        .await
+        .unwrap()
+        .body;
+    assert!(
+        digest.contains(&format!(
+            "- first mention of Harbourside Friendship Association, in Harbourside Council's reply of 16 March 2026 ({reference}): message text (document {doc}), page 1"
+        )) && digest.contains("Suggestions for the agreements register waiting for a decision: 5"),
+        "{digest}"
+    );
+    // A broken watch list stops the job with the file and line, and reads nothing.
+    std::fs::write(&watch, "Good name\n!!!\n").unwrap();
+    let err = common::run_job(&app, "extract", at(2026, 3, 18))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("watch-list.txt:2"), "{err}");
+}
+
+db_tests!(
+    facts_are_recorded_with_their_sources,
+    suggestions_from_an_agreement_wait_for_staff,
+);
