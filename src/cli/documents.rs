@@ -49,6 +49,13 @@ pub enum DocumentsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Mark a document for the public site (`foi publish` copies only these); --undo takes
+    /// the mark off.
+    Publish {
+        id: i32,
+        #[arg(long)]
+        undo: bool,
+    },
     /// Say what a document is (agreement, mou, renewal, action_plan, review, minutes,
     /// correspondence, other); --clear removes the tag.
     Tag {
@@ -84,6 +91,7 @@ fn print_rows(rows: &[DocumentRow]) {
             "PAGES",
             "OCR",
             "KIND",
+            "PUBLISH",
             "REQUEST",
             "AUTHORITY",
             "NAME",
@@ -97,6 +105,7 @@ fn print_rows(rows: &[DocumentRow]) {
                     r.pages.to_string(),
                     r.ocr_pages.to_string(),
                     output::or_dash(r.kind.map(|k| k.as_str())),
+                    if r.publishable { "yes" } else { "-" }.to_string(),
                     output::or_dash(Some(&r.references.join(","))),
                     output::or_dash(Some(&r.authorities.join(","))),
                     output::printable(&r.name),
@@ -173,6 +182,14 @@ pub async fn run(ctx: &Ctx, cmd: DocumentsCommand) -> anyhow::Result<()> {
                 return output::json(&done);
             }
             println!("{done}");
+        }
+        DocumentsCommand::Publish { id, undo } => {
+            documents::set_publishable(&app, id, !undo).await?;
+            if undo {
+                println!("document {id} will not be published");
+            } else {
+                println!("document {id} will be published by the next `foi publish`");
+            }
         }
         DocumentsCommand::Tag { id, kind, clear } => {
             let kind = if clear { None } else { kind };

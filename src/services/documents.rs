@@ -294,6 +294,8 @@ pub struct DocumentRow {
     pub pages: i32,
     pub ocr_pages: i32,
     pub kind: Option<DocumentKind>,
+    /// Staff marked it for the public site.
+    pub publishable: bool,
     pub message_id: i32,
     pub attachment_id: Option<i32>,
     pub received_at: Option<DateTime<Utc>>,
@@ -361,6 +363,7 @@ async fn row(app: &AppContext, d: DocumentModel) -> ServiceResult<DocumentRow> {
         pages: d.pages,
         ocr_pages: d.ocr_pages,
         kind: d.kind,
+        publishable: d.publishable,
         message_id: d.message_id,
         attachment_id: d.attachment_id,
         received_at: m.and_then(|m| m.received_at),
@@ -408,6 +411,13 @@ pub async fn show(app: &AppContext, id: i32, page: Option<i32>) -> ServiceResult
         row: row(app, d).await?,
         pages,
     })
+}
+
+/// `foi documents publish ID [--undo]`: whether `foi publish` may copy the document onto
+/// the campaign's public site. Only documents staff mark are ever published.
+pub async fn set_publishable(app: &AppContext, id: i32, publishable: bool) -> ServiceResult<()> {
+    documents::set_publishable(&app.db, id, publishable).await?;
+    Ok(())
 }
 
 /// `foi documents tag ID KIND`: what staff say the document is.

@@ -277,6 +277,22 @@ pub async fn set_kind(
     Ok(())
 }
 
+pub async fn set_publishable(
+    db: &impl ConnectionTrait,
+    id: i32,
+    publishable: bool,
+) -> StoreResult<()> {
+    get(db, id).await?;
+    document::ActiveModel {
+        id: Set(id),
+        publishable: Set(publishable),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
 /// What a search is narrowed to.
 #[derive(Debug, Clone, Default)]
 pub struct SearchScope {
