@@ -71,7 +71,7 @@ fn text(rng: &mut Lcg, i: usize) -> String {
     let mut words: Vec<String> = (0..120)
         .map(|_| WORDS[rng.next(WORDS.len())].to_string())
         .collect();
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         words.push(HAN[rng.next(HAN.len())].to_string() + HAN[rng.next(HAN.len())]);
     }
     if i % 1000 == 7 {
