@@ -15,6 +15,14 @@ command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
+# Document text extraction: OCR of scanned PDF pages (poppler renders, tesseract reads English
+# and Simplified Chinese); the tests draw their scanned fixture with PIL in a CJK font.
+command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
+command -v tesseract >/dev/null 2>&1 || need_apt+=(tesseract-ocr)
+{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx eng; } || need_apt+=(tesseract-ocr-eng)
+{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx chi_sim; } || need_apt+=(tesseract-ocr-chi-sim)
+/usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || need_apt+=(python3-pil)
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""

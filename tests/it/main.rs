@@ -14,6 +14,7 @@ mod cli;
 mod daemon_e2e;
 mod daemon_process;
 mod deadlines;
+mod extract;
 mod findings;
 mod imap_harness;
 mod inbound_corpus;
