@@ -273,7 +273,165 @@ async fn a_document_that_keeps_crashing_is_given_up(db: TestDb) {
     );
 }
 
+/// A council's reply with attachments: a PDF whose last page is a scan (read by OCR, English
+/// and Chinese), a spreadsheet and a corrupt PDF. Each is read off the ingest path, the scan's
+/// Chinese is found by its characters, and the corrupt file is failed with its reason while
+/// the others are read. Without OCR the scanned page is left without text and says why.
+async fn attachments_are_read_and_searchable_ocr_included(db: TestDb) {
+    use lettre::message::{header::ContentType, Attachment, MultiPart, SinglePart};
+    let app = db.app().await;
+    let (north, to) = council(&app, "Northvale Council", "spring").await;
+    let scan = crate::support::documents::scanned_pdf(db.dir.path(), 1);
+    let pdf = crate::support::documents::text_then_scan(
+        &[
+            "Memorandum of understanding between Northvale and Suzhou",
+            "Annex: the delegation programme",
+        ],
+        &scan,
+    );
+    let xlsx = crate::support::documents::xlsx(&[(
+        "Costs",
+        &[
+            &["Year", "Item", "Cost"],
+            &["2019", "Hospitality for the Suzhou delegation", "1200"],
+        ],
+    )]);
+    let mail = |with_corrupt: bool, id: &str| {
+        let mut parts = MultiPart::mixed()
+            .singlepart(SinglePart::plain(
+                "Please find the documents attached.".to_string(),
+            ))
+            .singlepart(
+                Attachment::new("agreement.pdf".into())
+                    .body(pdf.clone(), ContentType::parse("application/pdf").unwrap()),
+            )
+            .singlepart(
+                Attachment::new("costs.xlsx".into()).body(
+                    xlsx.clone(),
+                    ContentType::parse(
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    )
+                    .unwrap(),
+                ),
+            );
+        if with_corrupt {
+            parts = parts.singlepart(Attachment::new("minutes.pdf".into()).body(
+                b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage".to_vec(),
+                ContentType::parse("application/pdf").unwrap(),
+            ));
+        }
+        lettre::Message::builder()
+            .from("FOI <foi@northvale.example.org>".parse().unwrap())
+            .to(to.parse().unwrap())
+            .subject("Your request")
+            .message_id(Some(format!("<{id}@northvale.example.org>")))
+            .multipart(parts)
+            .unwrap()
+            .formatted()
+    };
+    common::Inbox(&app)
+        .ingest(&mail(true, "att1"), "test", at(2026, 3, 16))
+        .await
+        .unwrap();
+    let out = common::run_job(&app, "extract", at(2026, 3, 16))
+        .await
+        .unwrap();
+    assert!(out.starts_with("4 document(s) read"), "{out}");
+    let docs = documents::all(&app.db).await.unwrap();
+    let by_name = |name: &str| docs.iter().find(|d| d.name == name).unwrap().clone();
+    let agreement = by_name("agreement.pdf");
+    assert_eq!(
+        agreement.status,
+        DocumentStatus::Extracted,
+        "{:?}",
+        agreement.reason
+    );
+    assert_eq!((agreement.pages, agreement.ocr_pages), (3, 1));
+    let minutes = by_name("minutes.pdf");
+    assert_eq!(minutes.status, DocumentStatus::Failed);
+    assert!(
+        minutes
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("not a readable PDF"),
+        "{:?}",
+        minutes.reason
+    );
+    assert_eq!(by_name("costs.xlsx").status, DocumentStatus::Extracted);
+
+    // The scan's Chinese, by its characters; its English by OCR; the text pages as text.
+    let chinese = find(&app, "友好城市").await;
+    assert_eq!(chinese.len(), 1, "{chinese:?}");
+    assert_eq!(
+        (chinese[0].name.as_str(), chinese[0].page, chinese[0].ocr),
+        ("agreement.pdf", 3, true)
+    );
+    assert_eq!(chinese[0].authority.as_deref(), Some(north.as_str()));
+    let mut suzhou: Vec<(String, i32, bool)> = find(&app, "suzhou")
+        .await
+        .into_iter()
+        .map(|h| (h.name, h.page, h.ocr))
+        .collect();
+    suzhou.sort();
+    assert_eq!(
+        suzhou,
+        vec![
+            ("agreement.pdf".to_string(), 1, false),
+            ("agreement.pdf".to_string(), 3, true),
+            ("costs.xlsx".to_string(), 1, false),
+        ]
+    );
+    let out = common::foi(
+        &db,
+        &[
+            "documents",
+            "show",
+            &agreement.id.to_string(),
+            "--page",
+            "3",
+        ],
+    );
+    assert!(
+        common::stdout(&out).contains("--- page 3 (OCR) ---"),
+        "{}",
+        common::stdout(&out)
+    );
+
+    // Without OCR the scanned page has no text, and the document says why.
+    let blind = foi::AppContext::build(db.settings())
+        .await
+        .unwrap()
+        .with_ocr(None);
+    common::Inbox(&blind)
+        .ingest(&mail(false, "att2"), "test", at(2026, 3, 17))
+        .await
+        .unwrap();
+    common::run_job(&blind, "extract", at(2026, 3, 17))
+        .await
+        .unwrap();
+    let second = documents::all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.name == "agreement.pdf")
+        .max_by_key(|d| d.id)
+        .unwrap();
+    assert_eq!(second.status, DocumentStatus::Partial);
+    assert_eq!((second.pages, second.ocr_pages), (3, 0));
+    assert!(
+        second
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("OCR is not installed (tesseract-ocr, tesseract-ocr-chi-sim, poppler-utils)"),
+        "{:?}",
+        second.reason
+    );
+}
+
 db_tests!(
     replies_are_found_by_words_accents_and_chinese,
+    attachments_are_read_and_searchable_ocr_included,
     a_document_that_keeps_crashing_is_given_up,
 );
