@@ -234,7 +234,11 @@ pub async fn run_search(ctx: &Ctx, a: SearchArgs) -> anyhow::Result<()> {
             h.document,
             h.page
         );
-        println!("  {}\n", h.snippet.marked());
+        println!("  {}", h.snippet.marked());
+        if !h.watch.is_empty() {
+            println!("  watch list: {}", h.watch.join(", "));
+        }
+        println!();
     }
     println!("{} page(s)", hits.len());
     Ok(())
@@ -266,6 +270,14 @@ pub async fn run_doctor(ctx: &Ctx) -> anyhow::Result<()> {
         crate::extract::OcrAvailability::Missing { reason } => {
             println!("OCR:        unavailable: {reason}; scanned pages get no text until it is installed (scripts/install-deps.sh), then `foi documents extract --all`")
         }
+    }
+    match crate::services::findings::watch_list(&app) {
+        Ok(w) => println!(
+            "watch list: {} name(s) from {}",
+            w.terms.len(),
+            ctx.settings.findings.watch_list.display()
+        ),
+        Err(e) => println!("watch list: broken: {e}"),
     }
     let pending = documents::list(
         &app,

@@ -31,6 +31,8 @@ pub struct Hit {
     pub ocr: bool,
     pub message_id: i32,
     pub snippet: Snippet,
+    /// Watch-list names on the page.
+    pub watch: Vec<String>,
 }
 
 pub async fn search(app: &AppContext, input: Search) -> ServiceResult<Vec<Hit>> {
@@ -91,6 +93,7 @@ pub async fn search(app: &AppContext, input: Search) -> ServiceResult<Vec<Hit>> 
             ocr: p.ocr,
             message_id: d.message_id,
             snippet: snippet(&p.text, &query.phrases, 160),
+            watch: crate::store::findings::hits_on(db, d.id, p.page).await?,
         });
     }
     Ok(hits)

@@ -206,3 +206,20 @@ pub async fn hits(db: &impl ConnectionTrait) -> StoreResult<Vec<WatchHitModel>> 
         .all(db)
         .await?)
 }
+
+/// The watch-list terms found on one page of a document.
+pub async fn hits_on(
+    db: &impl ConnectionTrait,
+    document_id: i32,
+    page: i32,
+) -> StoreResult<Vec<String>> {
+    Ok(WatchHit::find()
+        .filter(watch_hit::Column::DocumentId.eq(document_id))
+        .filter(watch_hit::Column::Page.eq(page))
+        .order_by_asc(watch_hit::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| h.term)
+        .collect())
+}

@@ -400,6 +400,23 @@ async fn suggestions_from_an_agreement_wait_for_staff(db: TestDb) {
         )) && digest.contains("Suggestions for the agreements register waiting for a decision: 5"),
         "{digest}"
     );
+    // Search shows the watched names on the page it finds.
+    let hits = foi::services::search::search(
+        &app,
+        foi::services::search::Search {
+            text: "exchange".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        hits[0].watch,
+        vec![
+            "Harbourside Friendship Association".to_string(),
+            "友好协会".to_string()
+        ]
+    );
     // A broken watch list stops the job with the file and line, and reads nothing.
     std::fs::write(&watch, "Good name\n!!!\n").unwrap();
     let err = common::run_job(&app, "extract", at(2026, 3, 18))
