@@ -15,6 +15,10 @@ command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
+# The published site's browser test (tests/it/publish.rs) drives headless Chromium through
+# chromedriver.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
