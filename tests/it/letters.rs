@@ -201,6 +201,7 @@ fn the_digest_renders_empty_sections_as_none() {
         "counts": [], "sent": [], "answered": [], "classified": [], "overdue": [], "upcoming": [],
         "awaiting_classification": [], "delivery_problems": [], "unmatched": [],
         "drafts": [], "late_reviews": [], "review_replies": [], "complaint_windows": [], "stopped_clocks": [],
+        "tasks": [], "renewals": [], "renewal_weeks": 12, "first_mentions": [], "suggestions_waiting": 0,
         "requester": {"name": "A", "organisation": null, "email": "a@example.org", "postal_address": []}
     });
     let text = reg.render("weekly-digest", &ctx).unwrap();
