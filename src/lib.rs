@@ -12,6 +12,7 @@ pub mod findings;
 pub mod import;
 pub mod letters;
 pub mod mail;
+pub mod publish;
 pub mod search;
 pub mod services;
 pub mod settings;

@@ -1,6 +1,6 @@
 use super::{output, Ctx};
 use crate::domain::{CommitmentArea, FindingField};
-use crate::services::findings::{self, Fact, LinkRegister, SetFacts, Source};
+use crate::services::findings::{self, LinkRegister, SetFacts, Source};
 use crate::services::CLI;
 use clap::Subcommand;
 
@@ -90,63 +90,6 @@ pub enum FindingsCommand {
     Reject { id: i32 },
 }
 
-/// The register's columns, in order, with their keys.
-const COLUMNS: &[(&str, &str)] = &[
-    ("signed_on", "signed on"),
-    ("term", "term"),
-    ("renewal_cycle", "renewal cycle"),
-    ("next_renewal", "next renewal"),
-    ("status", "status"),
-    ("signatory", "signatories"),
-    ("commitment:education", "education"),
-    ("commitment:trade", "trade"),
-    ("commitment:culture", "culture"),
-    ("commitment:policing", "policing or security"),
-    ("commitment:data", "data"),
-    ("commitment:other", "other commitments"),
-    ("organisation", "organisations"),
-    ("money", "money"),
-    ("visit", "visits"),
-];
-
-fn cite(f: &Fact) -> String {
-    match (f.document_id, f.page, f.message_id) {
-        (Some(d), Some(p), _) => format!("doc {d} p.{p}"),
-        (Some(d), None, _) => format!("doc {d}"),
-        (_, _, Some(m)) => format!("message {m}"),
-        _ => "no source".into(),
-    }
-}
-
-fn cell(r: &LinkRegister, key: &str) -> String {
-    r.facts
-        .get(key)
-        .map(|facts| {
-            facts
-                .iter()
-                .map(|f| format!("{} [{}]", f.value, cite(f)))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-        .unwrap_or_default()
-}
-
-fn documents_cell(r: &LinkRegister) -> String {
-    r.documents
-        .iter()
-        .filter(|d| d.kind.is_some())
-        .map(|d| {
-            format!(
-                "{} ({}, doc {})",
-                d.name,
-                d.kind.as_deref().unwrap_or_default(),
-                d.id
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 pub async fn run(ctx: &Ctx, cmd: FindingsCommand) -> anyhow::Result<()> {
     let app = ctx.app().await?;
     match cmd {
@@ -224,43 +167,8 @@ pub async fn run(ctx: &Ctx, cmd: FindingsCommand) -> anyhow::Result<()> {
             if json {
                 return output::json(&all);
             }
-            let mut headers = vec![
-                "council",
-                "nation",
-                "partner",
-                "province",
-                "link status",
-                "requests",
-                "documents",
-            ];
-            headers.extend(COLUMNS.iter().map(|(_, h)| *h));
-            let rows: Vec<Vec<String>> = all
-                .iter()
-                .map(|r| {
-                    let mut row = vec![
-                        r.authority_name.clone(),
-                        r.nation.clone(),
-                        r.partner_city.clone(),
-                        r.partner_province.clone(),
-                        r.link_status.clone(),
-                        r.requests
-                            .iter()
-                            .map(|(reference, state)| format!("{reference} ({state})"))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        documents_cell(r),
-                    ];
-                    row.extend(COLUMNS.iter().map(|(k, _)| cell(r, k)));
-                    row
-                })
-                .collect();
             if csv {
-                let mut w = csv::Writer::from_writer(std::io::stdout());
-                w.write_record(&headers)?;
-                for row in &rows {
-                    w.write_record(row)?;
-                }
-                w.flush()?;
+                findings::register_rows(&all).write_csv(std::io::stdout())?;
                 return Ok(());
             }
             // On a terminal the register is too wide for a table: one block per link.
@@ -347,7 +255,7 @@ fn print_register(r: &LinkRegister) {
             d.pages
         );
     }
-    for (key, title) in COLUMNS {
+    for (key, title) in findings::REGISTER_COLUMNS {
         if let Some(facts) = r.facts.get(*key) {
             for f in facts {
                 println!("  {title}: {}  [{}]", f.value, f.source);

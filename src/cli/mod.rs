@@ -12,6 +12,7 @@ mod holidays;
 mod inbox;
 mod messages;
 mod output;
+mod publish;
 mod queue;
 mod requests;
 mod responses;
@@ -80,6 +81,9 @@ pub enum Command {
     /// suggestions read from documents to confirm or reject.
     #[command(subcommand)]
     Findings(findings::FindingsCommand),
+    /// Write the campaign's public website into a folder: councils, requests, the agreements
+    /// register and the documents marked publishable, contact details masked.
+    Publish(publish::PublishArgs),
     /// Search every reply and document ("Confucius", "friendship agreement", 友好城市).
     Search(documents::SearchArgs),
     /// What this installation can do: database, templates, mail, OCR.
@@ -225,6 +229,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::LogResponse(a) => responses::run_log_response(&ctx, a).await,
         Command::Documents(c) => documents::run(&ctx, c).await,
         Command::Search(a) => documents::run_search(&ctx, a).await,
+        Command::Publish(a) => publish::run(&ctx, a).await,
         Command::Findings(c) => findings::run(&ctx, c).await,
         Command::Doctor => documents::run_doctor(&ctx).await,
         Command::Run(a) => run::run(&ctx, a).await,

@@ -130,7 +130,7 @@ async fn select(app: &AppContext, what: Selection) -> ServiceResult<Vec<Attachme
 }
 
 /// The stored file of an attachment, checked to hold the bytes that were stored.
-fn source_of(app: &AppContext, a: &AttachmentModel) -> Result<PathBuf, String> {
+pub(crate) fn source_of(app: &AppContext, a: &AttachmentModel) -> Result<PathBuf, String> {
     let path = crate::files::locate(
         &app.settings.paths.data_dir,
         "attachments",

@@ -406,6 +406,124 @@ pub async fn list(app: &AppContext) -> ServiceResult<Vec<LinkRegister>> {
     Ok(out)
 }
 
+/// The register's fact columns, in order: (field key, heading).
+pub const REGISTER_COLUMNS: &[(&str, &str)] = &[
+    ("signed_on", "signed on"),
+    ("term", "term"),
+    ("renewal_cycle", "renewal cycle"),
+    ("next_renewal", "next renewal"),
+    ("status", "status"),
+    ("signatory", "signatories"),
+    ("commitment:education", "education"),
+    ("commitment:trade", "trade"),
+    ("commitment:culture", "culture"),
+    ("commitment:policing", "policing or security"),
+    ("commitment:data", "data"),
+    ("commitment:other", "other commitments"),
+    ("organisation", "organisations"),
+    ("money", "money"),
+    ("visit", "visits"),
+];
+
+/// The register as a table, one row per link (`foi findings list --csv`, and the public
+/// site's `register.csv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterTable {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl RegisterTable {
+    pub fn write_csv(&self, out: impl std::io::Write) -> Result<(), csv::Error> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(&self.headers)?;
+        for row in &self.rows {
+            w.write_record(row)?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+}
+
+/// Where a fact was read, short enough for a cell: "doc 12 p.3", "message 7".
+pub fn cite(f: &Fact) -> String {
+    match (f.document_id, f.page, f.message_id) {
+        (Some(d), Some(p), _) => format!("doc {d} p.{p}"),
+        (Some(d), None, _) => format!("doc {d}"),
+        (_, _, Some(m)) => format!("message {m}"),
+        _ => "no source".into(),
+    }
+}
+
+fn register_cell(r: &LinkRegister, key: &str) -> String {
+    r.facts
+        .get(key)
+        .map(|facts| {
+            facts
+                .iter()
+                .map(|f| format!("{} [{}]", f.value, cite(f)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_default()
+}
+
+/// The documents staff tagged, each with its kind and id.
+fn documents_cell(r: &LinkRegister) -> String {
+    r.documents
+        .iter()
+        .filter(|d| d.kind.is_some())
+        .map(|d| {
+            format!(
+                "{} ({}, doc {})",
+                d.name,
+                d.kind.as_deref().unwrap_or_default(),
+                d.id
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The register as a table: the link, its requests and tagged documents, then one column
+/// per fact field, each fact with its source.
+pub fn register_rows(all: &[LinkRegister]) -> RegisterTable {
+    let mut headers: Vec<String> = [
+        "council",
+        "nation",
+        "partner",
+        "province",
+        "link status",
+        "requests",
+        "documents",
+    ]
+    .iter()
+    .map(|h| h.to_string())
+    .collect();
+    headers.extend(REGISTER_COLUMNS.iter().map(|(_, h)| h.to_string()));
+    let rows = all
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                r.authority_name.clone(),
+                r.nation.clone(),
+                r.partner_city.clone(),
+                r.partner_province.clone(),
+                r.link_status.clone(),
+                r.requests
+                    .iter()
+                    .map(|(reference, state)| format!("{reference} ({state})"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                documents_cell(r),
+            ];
+            row.extend(REGISTER_COLUMNS.iter().map(|(k, _)| register_cell(r, k)));
+            row
+        })
+        .collect();
+    RegisterTable { headers, rows }
+}
+
 /// `foi findings suggestions`: what waits for a decision.
 pub async fn suggestions(app: &AppContext) -> ServiceResult<Vec<(String, Fact)>> {
     let mut out = Vec::new();

@@ -26,6 +26,7 @@ pub mod lifecycle;
 pub mod log_response;
 pub mod messages;
 pub mod poll;
+pub mod publish;
 pub mod queue;
 pub mod requests;
 pub mod retry;
@@ -62,6 +63,9 @@ pub enum ServiceError {
     Import(#[from] crate::import::ImportError),
     #[error(transparent)]
     Transport(#[from] TransportConfigError),
+    /// A site template (`foi publish`) is broken; the message names its file and line.
+    #[error(transparent)]
+    Site(#[from] crate::publish::SiteError),
     #[error(transparent)]
     Inbox(#[from] crate::mail::imap::ImapError),
     #[error("cannot keep the message on disk under {dir}: {message}")]

@@ -26,6 +26,7 @@ mod no_secret_in_logs;
 mod outbox_smtp;
 mod per_council;
 mod portal;
+mod publish;
 mod queueing;
 mod reading;
 mod reviews;
