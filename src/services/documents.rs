@@ -338,19 +338,30 @@ pub async fn list(app: &AppContext, filter: &DocumentFilter) -> ServiceResult<Ve
     Ok(rows)
 }
 
+/// The message a document came with, and the requests that message is filed under.
+pub(super) async fn filed_under(
+    db: &impl sea_orm::ConnectionTrait,
+    message_id: i32,
+) -> ServiceResult<(Option<inbound::MessageModel>, Vec<requests::RequestModel>)> {
+    let Some(m) = inbound::get(db, message_id).await? else {
+        return Ok((None, Vec::new()));
+    };
+    let mut found = Vec::new();
+    for id in inbound::request_ids(db, &m).await? {
+        found.extend(requests::get_by_id(db, id).await?);
+    }
+    Ok((Some(m), found))
+}
+
 async fn row(app: &AppContext, d: DocumentModel) -> ServiceResult<DocumentRow> {
     let db = &app.db;
-    let m = inbound::get(db, d.message_id).await?;
+    let (m, filed) = filed_under(db, d.message_id).await?;
     let (mut references, mut slugs) = (Vec::new(), Vec::new());
-    if let Some(m) = &m {
-        for id in inbound::request_ids(db, m).await? {
-            if let Some(r) = requests::get_by_id(db, id).await? {
-                let a = authorities::get(db, r.authority_id).await?;
-                references.push(r.reference);
-                if !slugs.contains(&a.slug) {
-                    slugs.push(a.slug);
-                }
-            }
+    for r in filed {
+        let a = authorities::get(db, r.authority_id).await?;
+        references.push(r.reference);
+        if !slugs.contains(&a.slug) {
+            slugs.push(a.slug);
         }
     }
     Ok(DocumentRow {

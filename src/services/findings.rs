@@ -297,15 +297,8 @@ async fn references_of_document(
     db: &impl ConnectionTrait,
     d: &DocumentModel,
 ) -> ServiceResult<Vec<String>> {
-    let mut refs = Vec::new();
-    if let Some(m) = inbound::get(db, d.message_id).await? {
-        for id in inbound::request_ids(db, &m).await? {
-            if let Some(r) = requests::get_by_id(db, id).await? {
-                refs.push(r.reference);
-            }
-        }
-    }
-    Ok(refs)
+    let (_, filed) = super::documents::filed_under(db, d.message_id).await?;
+    Ok(filed.into_iter().map(|r| r.reference).collect())
 }
 
 async fn fact(db: &impl ConnectionTrait, f: FindingModel) -> ServiceResult<Fact> {
@@ -342,7 +335,7 @@ async fn register_of(
     let a = authorities::get(db, link.authority_id).await?;
     let mut reqs = Vec::new();
     let mut docs = Vec::new();
-    for (r, links) in requests::covering_any_template(db, a.id).await? {
+    for (r, links) in requests::covering(db, a.id, None).await? {
         if !links.contains(&link.id) {
             continue;
         }
@@ -564,14 +557,10 @@ pub async fn propose(
         }
     }
     let mut links: Vec<i32> = Vec::new();
-    if let Some(m) = inbound::get(db, d.message_id).await? {
-        for rid in inbound::request_ids(db, &m).await? {
-            if let Some(r) = requests::get_by_id(db, rid).await? {
-                for l in requests::links_of(db, &r).await? {
-                    if !links.contains(&l.id) {
-                        links.push(l.id);
-                    }
-                }
+    for r in super::documents::filed_under(db, d.message_id).await?.1 {
+        for l in requests::links_of(db, &r).await? {
+            if !links.contains(&l.id) {
+                links.push(l.id);
             }
         }
     }
@@ -687,15 +676,11 @@ pub async fn first_mentions(
             continue;
         }
         let d = documents::get(db, h.document_id).await?;
-        let m = inbound::get(db, d.message_id).await?;
+        let (m, filed) = super::documents::filed_under(db, d.message_id).await?;
         let (mut authority, mut reference) = (None, None);
-        if let Some(m) = &m {
-            if let Some(rid) = inbound::request_ids(db, m).await?.first() {
-                if let Some(r) = requests::get_by_id(db, *rid).await? {
-                    authority = Some(authorities::get(db, r.authority_id).await?.name);
-                    reference = Some(r.reference);
-                }
-            }
+        if let Some(r) = filed.into_iter().next() {
+            authority = Some(authorities::get(db, r.authority_id).await?.name);
+            reference = Some(r.reference);
         }
         out.push(FirstMention {
             term: h.term,

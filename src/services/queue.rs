@@ -394,7 +394,7 @@ async fn overlapping(
     links: &LetterLinks,
 ) -> ServiceResult<Vec<requests::RequestModel>> {
     let ours = links.ids();
-    Ok(requests::covering(db, authority.id, template)
+    Ok(requests::covering(db, authority.id, Some(template))
         .await?
         .into_iter()
         .filter(|(_, theirs)| {
@@ -435,7 +435,7 @@ pub(super) async fn refuse_a_duplicate(
         })
         .collect();
     // Links none of them asks about can still be asked about one by one.
-    let asked: Vec<i32> = requests::covering(db, authority.id, template)
+    let asked: Vec<i32> = requests::covering(db, authority.id, Some(template))
         .await?
         .into_iter()
         .flat_map(|(_, ids)| ids)
@@ -597,7 +597,7 @@ pub async fn campaign(
     // Councils a one-link template cannot write one letter to (per-council mode).
     let mut several: Vec<String> = Vec::new();
     for (authority, group) in by_authority(links) {
-        let asked = requests::covering(&txn, authority.id, template).await?;
+        let asked = requests::covering(&txn, authority.id, Some(template)).await?;
         let mut unasked = Vec::new();
         for link in group {
             match asked.iter().find(|(_, ids)| ids.contains(&link.id)) {

@@ -4,7 +4,7 @@ use super::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::search::{parse_query, snippet, Snippet};
 use crate::store::documents::{self, SearchScope};
-use crate::store::{authorities, campaigns, inbound, requests};
+use crate::store::{authorities, campaigns};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default)]
@@ -71,17 +71,13 @@ pub async fn search(app: &AppContext, input: Search) -> ServiceResult<Vec<Hit>> 
         let Some(p) = pages.get(&id) else { continue };
         let d = documents::get(db, p.document_id).await?;
         let (mut references, mut authority, mut authority_name) = (Vec::new(), None, None);
-        if let Some(m) = inbound::get(db, d.message_id).await? {
-            for rid in inbound::request_ids(db, &m).await? {
-                if let Some(r) = requests::get_by_id(db, rid).await? {
-                    if authority.is_none() {
-                        let a = authorities::get(db, r.authority_id).await?;
-                        authority = Some(a.slug);
-                        authority_name = Some(a.name);
-                    }
-                    references.push(r.reference);
-                }
+        for r in super::documents::filed_under(db, d.message_id).await?.1 {
+            if authority.is_none() {
+                let a = authorities::get(db, r.authority_id).await?;
+                authority = Some(a.slug);
+                authority_name = Some(a.name);
             }
+            references.push(r.reference);
         }
         hits.push(Hit {
             authority,

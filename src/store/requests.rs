@@ -225,15 +225,7 @@ pub async fn links_of(
     db: &impl ConnectionTrait,
     r: &RequestModel,
 ) -> StoreResult<Vec<twinning::Model>> {
-    let ids = links_by_request(db, &[r.id])
-        .await?
-        .remove(&r.id)
-        .unwrap_or_default();
-    let mut ids = ids;
-    // A request stored by hand before links had their own table still names its one link.
-    if ids.is_empty() {
-        ids.extend(r.twinning_id);
-    }
+    let ids = own_links(links_by_request(db, &[r.id]).await?.remove(&r.id), r);
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -245,56 +237,37 @@ pub async fn links_of(
         .await?)
 }
 
-/// Every request to the authority, whatever its template, with the links each covers.
-pub async fn covering_any_template(
+/// The authority's requests (from `template`, or any), oldest first, each with the links it
+/// covers. A withdrawn request counts: asking again after withdrawing is a decision
+/// (`--again`), not something a campaign re-run should do by itself.
+pub async fn covering(
     db: &impl ConnectionTrait,
     authority_id: i32,
+    template: Option<&str>,
 ) -> StoreResult<Vec<(RequestModel, Vec<i32>)>> {
-    let rows = Request::find()
-        .filter(request::Column::AuthorityId.eq(authority_id))
-        .order_by_asc(request::Column::Id)
-        .all(db)
-        .await?;
+    let mut q = Request::find().filter(request::Column::AuthorityId.eq(authority_id));
+    if let Some(t) = template {
+        q = q.filter(request::Column::Template.eq(t));
+    }
+    let rows = q.order_by_asc(request::Column::Id).all(db).await?;
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut links = links_by_request(db, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            let mut l = links.remove(&r.id).unwrap_or_default();
-            if l.is_empty() {
-                l.extend(r.twinning_id);
-            }
+            let l = own_links(links.remove(&r.id), &r);
             (r, l)
         })
         .collect())
 }
 
-/// The authority's requests from `template`, oldest first, each with the links it covers. A
-/// withdrawn request counts: asking again after withdrawing is a decision (`--again`), not
-/// something a campaign re-run should do by itself.
-pub async fn covering(
-    db: &impl ConnectionTrait,
-    authority_id: i32,
-    template: &str,
-) -> StoreResult<Vec<(RequestModel, Vec<i32>)>> {
-    let rows = Request::find()
-        .filter(request::Column::AuthorityId.eq(authority_id))
-        .filter(request::Column::Template.eq(template))
-        .order_by_asc(request::Column::Id)
-        .all(db)
-        .await?;
-    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let mut links = links_by_request(db, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let mut l = links.remove(&r.id).unwrap_or_default();
-            if l.is_empty() {
-                l.extend(r.twinning_id);
-            }
-            (r, l)
-        })
-        .collect())
+/// A request's links as stored, or, for one stored by hand before links had their own table,
+/// the one link it names.
+fn own_links(stored: Option<Vec<i32>>, r: &RequestModel) -> Vec<i32> {
+    match stored {
+        Some(l) if !l.is_empty() => l,
+        _ => r.twinning_id.into_iter().collect(),
+    }
 }
 
 pub async fn find_by_reference(
@@ -414,10 +387,7 @@ pub async fn rows_for(
         .into_iter()
         .map(|r| {
             let a = authorities.get(&r.authority_id);
-            let mut twinning_ids = links.remove(&r.id).unwrap_or_default();
-            if twinning_ids.is_empty() {
-                twinning_ids.extend(r.twinning_id);
-            }
+            let twinning_ids = own_links(links.remove(&r.id), &r);
             let mut cities: Vec<String> = twinning_ids
                 .iter()
                 .filter_map(|t| twinnings.get(t).cloned())

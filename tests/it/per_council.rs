@@ -93,6 +93,32 @@ async fn one_letter_per_council_and_its_reply_is_matched(db: TestDb) {
         &["twinnings", "import", links.to_str().unwrap()],
     );
 
+    // A request made outside foi to a council with two links must say which it asked about.
+    let (code, _, err) = run(
+        &db,
+        &templates,
+        day,
+        &[
+            "requests",
+            "add",
+            "--authority",
+            "twinborough-council",
+            "--template",
+            "twinning-agreement",
+            "--via",
+            "post",
+        ],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("twinborough-council has 2 twinning links") && err.contains("--all-links"),
+        "{err}"
+    );
+    assert!(
+        requests::all(&app.db).await.unwrap().is_empty(),
+        "nothing stored"
+    );
+
     // Solo was written to by hand before the campaign: the campaign leaves it alone.
     let solo = ok(
         &db,
@@ -348,7 +374,7 @@ async fn the_links_migration_keeps_each_requests_link(db: TestDb) {
     }
     migration::Migrator::up(&conn, None).await.unwrap();
     let about: Vec<Vec<i32>> = {
-        let covering = requests::covering(&conn, 1, "t").await.unwrap();
+        let covering = requests::covering(&conn, 1, Some("t")).await.unwrap();
         covering.into_iter().map(|(_, links)| links).collect()
     };
     assert_eq!(about, vec![vec![1], vec![]]);
