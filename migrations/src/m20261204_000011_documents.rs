@@ -241,9 +241,16 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         if m.get_database_backend() == DbBackend::Sqlite {
-            m.get_connection()
-                .execute_unprepared("DROP TABLE IF EXISTS document_pages_fts")
-                .await?;
+            // The triggers first: a trigger naming the dropped FTS table makes the next
+            // statement on document_pages fail ("no such table").
+            for sql in [
+                "DROP TRIGGER IF EXISTS document_pages_ai",
+                "DROP TRIGGER IF EXISTS document_pages_ad",
+                "DROP TRIGGER IF EXISTS document_pages_au",
+                "DROP TABLE IF EXISTS document_pages_fts",
+            ] {
+                m.get_connection().execute_unprepared(sql).await?;
+            }
         }
         m.drop_table(Table::drop().table(DocumentPages::Table).to_owned())
             .await?;
