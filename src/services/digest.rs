@@ -64,7 +64,13 @@ pub async fn build(
         .collect();
 
     let mut sent = Vec::new();
+    // Recording a send by hand logs the send and the clock's start as two `sent` events; a
+    // request is listed once, with the first.
+    let mut listed = std::collections::HashSet::new();
     for e in events::of_kind_between(db, RequestState::Sent.into(), start_utc, now).await? {
+        if !listed.insert(e.request_id) {
+            continue;
+        }
         if let Some(r) = by_id.get(&e.request_id) {
             sent.push(
                 json!({"reference": r.reference, "authority": authority(r), "subject": e.detail,

@@ -314,6 +314,9 @@ pub struct DocumentFilter {
 
 pub async fn list(app: &AppContext, filter: &DocumentFilter) -> ServiceResult<Vec<DocumentRow>> {
     let db = &app.db;
+    // A reply stored a moment ago is listed as pending at once, not only after the extract
+    // job's next run; the insert is idempotent and cheap.
+    documents::discover(db, chrono::Utc::now()).await?;
     let docs = match &filter.request {
         Some(reference) => {
             let r = requests::get_by_reference(db, reference).await?;
