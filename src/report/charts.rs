@@ -352,7 +352,8 @@ fn outcomes<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(230)
-        .build_cartesian_2d(0..top, (0..n).into_segmented())
+        // Room on the right for the legend; a segmented range of 0..k has k + 1 segments.
+        .build_cartesian_2d(0..top + top / 3 + 1, (0..n - 1).into_segmented())
         .map_err(drawn)?;
     c.configure_mesh()
         .disable_y_mesh()
@@ -379,13 +380,15 @@ fn outcomes<DB: DrawingBackend>(
                     .take_while(|(o, _)| *o != name)
                     .filter_map(|(o, _)| r.counts.get(*o))
                     .sum();
-                Some(Rectangle::new(
+                let mut bar = Rectangle::new(
                     [
                         (before, SegmentValue::Exact(i)),
                         (before + count, SegmentValue::Exact(i + 1)),
                     ],
                     colour.filled(),
-                ))
+                );
+                bar.set_margin(3, 3, 0, 0);
+                Some(bar)
             })
             .collect();
         c.draw_series(bars)
@@ -397,7 +400,7 @@ fn outcomes<DB: DrawingBackend>(
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .label_font(("sans-serif", 13))
-        .position(SeriesLabelPosition::LowerRight)
+        .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(drawn)?;
     Ok(())
@@ -441,7 +444,7 @@ fn days_taken<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(44)
-        .build_cartesian_2d((0..BINS).into_segmented(), 0..top + top / 10 + 1)
+        .build_cartesian_2d((0..BINS - 1).into_segmented(), 0..top + top / 10 + 1)
         .map_err(drawn)?;
     c.configure_mesh()
         .disable_x_mesh()
