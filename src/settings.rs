@@ -44,6 +44,14 @@ pub struct Settings {
     pub escalation: EscalationSettings,
     pub digest: DigestSettings,
     pub findings: FindingsSettings,
+    pub reports: ReportsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsSettings {
+    /// The TrueType/OpenType font the charts are lettered in (`foi stats --chart`, the digest).
+    pub chart_font: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -224,6 +224,17 @@ pub async fn run(
     stopping: &AtomicBool,
     limit: Option<usize>,
 ) -> ServiceResult<ExtractRun> {
+    run_with(app, now, stopping, limit, &super::progress::Silent).await
+}
+
+/// `run`, saying how far it has got (one step per document read).
+async fn run_with(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    stopping: &AtomicBool,
+    limit: Option<usize>,
+    progress: &dyn super::progress::Progress,
+) -> ServiceResult<ExtractRun> {
     // A broken watch list stops the run before anything is claimed: it names the file and
     // line, and the documents wait for the fix.
     let watch = super::findings::watch_list(app)?;
@@ -258,7 +269,9 @@ pub async fn run(
             }
         }
         handled += 1;
+        progress.advance(1);
     }
+    progress.finish();
     Ok(out)
 }
 
@@ -269,6 +282,7 @@ pub async fn extract_now(
     now: DateTime<Utc>,
     all: bool,
     ids: &[i32],
+    progress: &dyn super::progress::Progress,
 ) -> ServiceResult<ExtractRun> {
     documents::discover(&app.db, now).await?;
     for id in ids {
@@ -279,7 +293,8 @@ pub async fn extract_now(
     } else if !ids.is_empty() {
         documents::reset(&app.db, Some(ids)).await?;
     }
-    run(app, now, &AtomicBool::new(false), None).await
+    progress.start("reading documents", None);
+    run_with(app, now, &AtomicBool::new(false), None, progress).await
 }
 
 /// A document as `foi documents list` shows it.
