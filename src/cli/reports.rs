@@ -124,7 +124,7 @@ pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
         if w.unmatched_mail.is_empty() {
             String::new()
         } else {
-            " (foi inbox list)".into()
+            " (foi inbox unmatched)".into()
         }
     );
     println!(
@@ -136,6 +136,13 @@ pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
                 .filter_map(|p| p.reference.as_deref())
         )
     );
+    if !w.written_not_sent.is_empty() {
+        println!(
+            "  written, not sent:   {}{} (no clock runs: configure SMTP, or `foi requests sent REF --on DATE`)",
+            w.written_not_sent.len(),
+            list(w.written_not_sent.iter().map(|d| d.reference.as_str()))
+        );
+    }
     println!(
         "  open staff tasks:    {}{}",
         w.open_tasks.len(),

@@ -84,6 +84,9 @@ pub struct Waiting {
     pub delivery_problems: Vec<ProblemLine>,
     /// Letters to submit or post by hand, chases to make (`foi tasks list`).
     pub open_tasks: Vec<TaskLine>,
+    /// Letters the file transport wrote and nobody has sent yet: no clock runs for them
+    /// until SMTP sends them or staff record them sent (`foi requests sent`).
+    pub written_not_sent: Vec<DraftLine>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -209,12 +212,14 @@ pub async fn status(
         }
     }
     let drafts = messages::outbound_in_states(db, &[MessageState::Draft]).await?;
+    let written = messages::outbound_in_states(db, &[MessageState::Written]).await?;
     let problems =
         messages::outbound_in_states(db, &[MessageState::Failed, MessageState::Uncertain]).await?;
     let tasks = super::tasks::open(app, db, now).await?;
     let mut ids: Vec<i32> = drafts
         .iter()
         .chain(&problems)
+        .chain(&written)
         .filter_map(|m| m.request_id)
         .chain(tasks.iter().map(|t| t.request_id))
         .collect();
@@ -227,6 +232,19 @@ pub async fn status(
             continue;
         };
         waiting.drafts.push(DraftLine {
+            id: m.id,
+            reference: r.reference.clone(),
+            authority: name_of(r),
+            kind: m.kind,
+            subject: m.subject,
+            created: london_date(m.created_at),
+        });
+    }
+    for m in written {
+        let Some(r) = request_of(m.request_id).filter(|r| in_scope(r)) else {
+            continue;
+        };
+        waiting.written_not_sent.push(DraftLine {
             id: m.id,
             reference: r.reference.clone(),
             authority: name_of(r),

@@ -332,6 +332,21 @@ async fn send_writes_mail_files_until_smtp_is_configured(db: TestDb) {
         "{shown}"
     );
 
+    // `foi status` tells staff these letters wait for them: no clock runs for them.
+    let out = foi(&db, &["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let written = status["waiting"]["written_not_sent"].as_array().unwrap();
+    assert!(
+        written.iter().any(|w| w["reference"] == reference.as_str()),
+        "{status}"
+    );
+    let out = foi(&db, &["status"]);
+    assert!(
+        stdout(&out).contains("written, not sent:"),
+        "{}",
+        stdout(&out)
+    );
+
     // Running it again writes nothing new.
     let out = foi(&db, &["send"]);
     assert!(
@@ -352,6 +367,16 @@ async fn send_writes_mail_files_until_smtp_is_configured(db: TestDb) {
     assert_eq!(shown["state"], "sent");
     assert!(shown["deadlines"]["response_due"].is_string(), "{shown}");
     assert_eq!(shown["messages"][0]["state"], "sent");
+    let out = foi(&db, &["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !status["waiting"]["written_not_sent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["reference"] == reference.as_str()),
+        "sent by hand: {status}"
+    );
 
     // Nothing is left to retry for it; a written letter can be written again on purpose.
     let out = foi(&db, &["outbox", "retry", &reference]);
