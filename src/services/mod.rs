@@ -11,6 +11,7 @@ pub mod chased;
 pub mod classify;
 pub mod clock;
 pub mod complaint;
+pub mod dashboard;
 pub mod deadlines;
 pub mod digest;
 pub mod directory;
@@ -35,6 +36,7 @@ pub mod search;
 pub mod seed;
 pub mod sent_by_hand;
 pub mod set_email;
+pub mod staff;
 pub mod sweep;
 pub mod tasks;
 

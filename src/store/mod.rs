@@ -18,6 +18,7 @@ pub mod job_runs;
 pub mod locks;
 pub mod messages;
 pub mod requests;
+pub mod staff;
 pub mod tasks;
 pub mod twinnings;
 
