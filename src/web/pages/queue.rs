@@ -68,7 +68,9 @@ async fn form_data(state: &WebState, q: &QueueInput) -> WebResult<Value> {
         .app
         .letters
         .templates()
-        .filter(|t| t.kind == TemplateKind::Letter)
+        // Letters that open a request: follow-ups (reminders, reviews, complaints) quote
+        // the earlier letter's subject, so they need a request already made.
+        .filter(|t| t.kind == TemplateKind::Letter && !t.requires.iter().any(|r| r == "request.subject"))
         .map(|t| {
             json!({"name": t.name, "description": t.description, "selected": t.name == q.template})
         })
@@ -90,6 +92,7 @@ async fn form_data(state: &WebState, q: &QueueInput) -> WebResult<Value> {
         "previews": Value::Null,
         "queued": Value::Null,
         "errors": Vec::<String>::new(),
+        "count": 0,
         "notes": Vec::<String>::new(),
     }))
 }
@@ -186,6 +189,7 @@ pub async fn submit(
     let views: Vec<Value> = letters.iter().map(letter_view).collect();
     data["errors"] = json!(errors);
     data["notes"] = json!(notes);
+    data["count"] = json!(views.len());
     if dry_run {
         data["previews"] = json!(views);
     } else {
