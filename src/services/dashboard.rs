@@ -251,6 +251,6 @@ pub async fn overview(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<Ove
         delivery_failed: pick(RequestState::DeliveryFailed),
         outbox_problems,
         tasks: super::tasks::list(app, now).await?,
-        recent: all.iter().rev().take(10).cloned().collect(),
+        recent: all.iter().take(10).cloned().collect(),
     })
 }

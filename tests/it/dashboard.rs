@@ -890,3 +890,221 @@ async fn the_dashboard_works_in_a_browser() {
     browser.wait_for_url("/login?next=%2Ffindings").await;
     browser.quit().await;
 }
+
+/// `foi users …` through the binary, the password on standard input.
+fn users(db: &TestDb, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+        .arg("users")
+        .args(args)
+        .current_dir(db.dir.path())
+        .envs(db.env())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+async fn staff_accounts_from_the_command_line(db: TestDb) {
+    let out = users(&db, &["add", "ada"], &format!("{PASSWORD}\n"));
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(common::stdout(&out), "added staff account ada\n");
+    let out = users(&db, &["add", "bea"], "short\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::stderr(&out).contains("too short: use at least 10 characters"));
+    let out = users(&db, &["add", "<b>"], &format!("{PASSWORD}\n"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::stderr(&out).contains("is not a staff account name"));
+    let out = users(&db, &["list", "--json"], "");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["name"], "ada");
+    assert_eq!(list[0]["disabled"], false);
+    // The password is stored only as an argon2 hash.
+    let app = db.app().await;
+    let stored = foi::store::staff::find_user(&app.db, "ada")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.password_hash.starts_with("$argon2id$"));
+    assert!(!stored.password_hash.contains(PASSWORD));
+    let out = users(&db, &["disable", "ada"], "");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(common::stdout(&users(&db, &["list"], "")).contains("disabled"));
+    let out = users(&db, &["disable", "nobody"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::stderr(&out).contains("no staff account nobody"));
+    // A new password enables the account again.
+    let out = users(&db, &["add", "ada"], "another long password\n");
+    assert!(common::stdout(&out).contains("new password set"));
+}
+
+async fn facts_suggestions_and_imports_from_the_dashboard(db: TestDb) {
+    let s = serve(settings(&db)).await;
+    staff(&s.app, "ada").await;
+    let (reference, _) = sent_request(&s.app).await;
+    reply(
+        &s.app,
+        &reference,
+        "Your request",
+        "The agreement was signed on 12 April 2005.",
+    )
+    .await;
+    common::run_job(&s.app, "extract", Utc::now())
+        .await
+        .unwrap();
+    let mut c = Client::new(&s.base);
+    c.login("ada", PASSWORD).await;
+    let docs = foi::services::documents::list(&s.app, &Default::default())
+        .await
+        .unwrap();
+    let doc = docs[0].id;
+    let page = c
+        .get(&format!("/documents/{doc}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("signed on 12 April 2005"));
+    assert!(page.contains("Confirm"), "the suggestion is offered");
+    // A page the document does not have is refused, naming it; nothing stored.
+    let link = foi::store::twinnings::list(&s.app.db, None, None)
+        .await
+        .unwrap()[0]
+        .0
+        .id
+        .to_string();
+    let res = c
+        .post(
+            &format!("/documents/{doc}/facts"),
+            &[
+                ("link", &link),
+                ("field", "term"),
+                ("value", "5 years"),
+                ("page", "9"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("has 1 page(s) of text"));
+    let res = c
+        .post(
+            &format!("/documents/{doc}/facts"),
+            &[
+                ("link", &link),
+                ("field", "term"),
+                ("value", "5 years"),
+                ("page", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Confirm the suggestion read from it.
+    let (_, suggestion) = foi::services::findings::suggestions(&s.app)
+        .await
+        .unwrap()
+        .remove(0);
+    let res = c
+        .post(
+            &format!("/findings/{}/decide", suggestion.id),
+            &[
+                ("decision", "confirm"),
+                ("back", &format!("/documents/{doc}")),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        format!("/documents/{doc}").as_str()
+    );
+    let register = c.get("/findings").await.text().await.unwrap();
+    assert!(
+        register.contains(&format!("5 years [doc {doc} p.1]")),
+        "{register}"
+    );
+    assert!(
+        register.contains(&format!("2005-04-12 [doc {doc} p.1]")),
+        "{register}"
+    );
+    let all = foi::services::findings::list(&s.app).await.unwrap();
+    let facts: Vec<&String> = all[0]
+        .facts
+        .values()
+        .flatten()
+        .map(|f| &f.recorded_by)
+        .collect();
+    assert!(facts.iter().all(|by| *by == "staff:ada"), "{facts:?}");
+
+    // An import with bad rows names each by line and field, and writes nothing.
+    let csv = "name,nation,foi_email\nGood Council,England,foi@good.example.gov.uk\nBad Council,Atlantis,not-an-address\n";
+    let (ct, body) = multipart(
+        &c.csrf,
+        &[("kind", "authorities")],
+        ("councils.csv", csv.as_bytes()),
+    );
+    let res = c
+        .with_cookie(c.http.post(format!("{}/authorities/import", s.base)))
+        .header(header::CONTENT_TYPE, ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("councils.csv"), "{page}");
+    assert!(page.contains("line 3"), "{page}");
+    assert!(page.contains("nation"), "{page}");
+    assert!(
+        foi::store::authorities::get_by_slug(&s.app.db, "good-council")
+            .await
+            .is_err()
+    );
+    let good = "name,nation,foi_email\nGood Council,England,foi@good.example.gov.uk\n";
+    let (ct, body) = multipart(
+        &c.csrf,
+        &[("kind", "authorities")],
+        ("councils.csv", good.as_bytes()),
+    );
+    let res = c
+        .with_cookie(c.http.post(format!("{}/authorities/import", s.base)))
+        .header(header::CONTENT_TYPE, ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("1 added"));
+    // Setting the FOI email from the council's page.
+    let res = c
+        .post(
+            "/authorities/good-council/email",
+            &[("email", "not an address")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = c
+        .post(
+            "/authorities/good-council/email",
+            &[("email", "requests@good.example.gov.uk")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let a = foi::store::authorities::get_by_slug(&s.app.db, "good-council")
+        .await
+        .unwrap();
+    assert_eq!(a.foi_email.as_deref(), Some("requests@good.example.gov.uk"));
+}
+
+db_tests!(
+    staff_accounts_from_the_command_line,
+    facts_suggestions_and_imports_from_the_dashboard,
+);
