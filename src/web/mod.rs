@@ -106,6 +106,10 @@ fn router(state: WebState) -> Router {
             post(pages::drafts::review_outcome),
         )
         .route(
+            "/requests/{reference}/complaint",
+            post(pages::drafts::complaint),
+        )
+        .route(
             "/requests/{reference}/approve",
             get(pages::drafts::approval).post(pages::drafts::approve),
         )

@@ -256,6 +256,7 @@ const POST_PAGES: &[&str] = &[
     "/requests/foi-2026-0001/response",
     "/requests/foi-2026-0001/review",
     "/requests/foi-2026-0001/review-outcome",
+    "/requests/foi-2026-0001/complaint",
     "/requests/foi-2026-0001/approve",
     "/drafts/1",
     "/inbox/1/assign",

@@ -207,3 +207,41 @@ pub async fn approve(
     let done = services::approve::approve(&state.app, now, &shown, &session.actor).await?;
     Ok(Redirect::to(&format!("/requests/{}", done.reference)).into_response())
 }
+
+#[derive(serde::Deserialize)]
+pub struct ComplaintForm {
+    submitted: Option<String>,
+}
+
+/// The complaint to the regulator as a zip of its files (the text, the correspondence, a
+/// summary of the dates), downloaded; with a date, also recorded as submitted that day.
+pub async fn complaint(
+    State(state): State<WebState>,
+    Extension(session): Extension<Session>,
+    Path(reference): Path<String>,
+    Form(f): Form<ComplaintForm>,
+) -> WebResult<Response> {
+    let (bundle, bytes) = services::complaint::prepare_zip(
+        &state.app,
+        chrono::Utc::now(),
+        &reference,
+        forms::date_opt("submitted", &f.submitted)?,
+        &session.actor,
+    )
+    .await?;
+    let name = format!("{}-complaint.zip", bundle.reference);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/zip".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                super::requests::content_disposition(&name),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -238,6 +238,14 @@ pub async fn show(
         "reviewable": reviewable,
         "has_draft": has_draft,
         "review_pending": d.row.state == RequestState::InternalReview,
+        "complaint_possible": reviewable
+            || matches!(
+                d.row.state,
+                RequestState::InternalReview
+                    | RequestState::ReviewUpheld
+                    | RequestState::ReviewOverturned
+                    | RequestState::Complaint
+            ),
     });
     let title = d.row.reference.clone();
     Ok(state
