@@ -1109,3 +1109,74 @@ db_tests!(
     staff_accounts_from_the_command_line,
     facts_suggestions_and_imports_from_the_dashboard,
 );
+
+async fn drafts_and_unmatched_mail_from_the_dashboard(db: TestDb) {
+    let s = serve(settings(&db)).await;
+    staff(&s.app, "ada").await;
+    let (reference, _) = sent_request(&s.app).await;
+    reply(&s.app, &reference, "Your request", "We refuse.").await;
+    let mut c = Client::new(&s.base);
+    c.login("ada", PASSWORD).await;
+    let res = c
+        .post(&format!("/requests/{reference}/classify"), &[("outcome", "refused")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = c.post(&format!("/requests/{reference}/review"), &[("grounds", "")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        format!("/requests/{reference}/approve").as_str()
+    );
+    let draft = foi::services::drafts::list(&s.app).await.unwrap().remove(0);
+    assert!(c.get("/drafts").await.text().await.unwrap().contains(&format!("/drafts/{}", draft.id)));
+    // Edited in the browser (CRLF line ends), kept with LF, marked as staff's words.
+    let res = c
+        .post(
+            &format!("/drafts/{}", draft.id),
+            &[("subject", "Internal review please"), ("body", "Dear Officer,\r\nMy own words.\r\n")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let shown = foi::services::drafts::show(&s.app, draft.id).await.unwrap();
+    assert_eq!(shown.body, "Dear Officer,\nMy own words.\n");
+    assert_eq!(shown.edited_by.as_deref(), Some("staff:ada"));
+    // Approving what was not shown sends nothing.
+    let res = c
+        .post(&format!("/requests/{reference}/approve"), &[("fingerprint", "stale")])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains("nothing was sent"));
+    assert_eq!(foi::services::drafts::list(&s.app).await.unwrap().len(), 1);
+    let page = c.get(&format!("/requests/{reference}/approve")).await.text().await.unwrap();
+    assert!(page.contains("My own words."));
+    let fingerprint = field(&page, "fingerprint");
+    let res = c
+        .post(&format!("/requests/{reference}/approve"), &[("fingerprint", &fingerprint)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(foi::services::drafts::list(&s.app).await.unwrap().is_empty());
+    let d = foi::services::requests::show(&s.app, &reference).await.unwrap();
+    assert_eq!(d.row.state.as_str(), "internal_review");
+
+    // Mail nobody could match waits in the holding pen until staff file it.
+    let raw = "From: someone@elsewhere.example.org\r\nTo: info@campaign.example.org\r\n\
+               Subject: About your letter\r\nMessage-ID: <lost-1@elsewhere.example.org>\r\n\
+               Date: Mon, 2 Mar 2026 10:00:00 +0000\r\n\r\nWe hold nothing further.\r\n";
+    let Ingested::Stored { id, reference: None, .. } = common::Inbox(&s.app)
+        .ingest(raw.as_bytes(), "test", Utc::now())
+        .await
+        .unwrap()
+    else {
+        panic!("expected an unmatched message");
+    };
+    assert!(c.get("/inbox").await.text().await.unwrap().contains("About your letter"));
+    let res = c.post(&format!("/inbox/{id}/assign"), &[("reference", "foi-1999-0001")]).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = c.post(&format!("/inbox/{id}/assign"), &[("reference", &reference)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(!c.get("/inbox").await.text().await.unwrap().contains("About your letter"));
+    let d = foi::services::requests::show(&s.app, &reference).await.unwrap();
+    assert!(d.messages.iter().any(|m| m.id == id));
+}
+
+db_tests!(drafts_and_unmatched_mail_from_the_dashboard);
