@@ -70,6 +70,7 @@ async fn run() {
             references: None,
             auto_submitted: false,
             date: Utc::now(),
+            inline: Vec::new(),
         };
         plain.send(email.to_message().unwrap()).await.unwrap();
     }

@@ -23,6 +23,11 @@ command -v tesseract >/dev/null 2>&1 || need_apt+=(tesseract-ocr)
 { command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx chi_sim; } || need_apt+=(tesseract-ocr-chi-sim)
 /usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || need_apt+=(python3-pil)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
+# Reports: the charts are lettered in DejaVu Sans (config key reports.chart_font; plotters
+# reads the font itself, so no fontconfig or freetype -dev package is needed), and the tests
+# read the deadline calendar feed back with Python's icalendar.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
+/usr/bin/python3 -c 'import icalendar' >/dev/null 2>&1 || need_apt+=(python3-icalendar)
 # The published site's browser test (tests/it/publish.rs) drives headless Chromium through
 # chromedriver.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)

@@ -50,6 +50,20 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
+/// Writes `bytes` to `path` through a temporary file beside it, so a reader never sees half a
+/// file and an old file is replaced whole.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
 /// `name` with " (n)" before its extension: `report.pdf` becomes `report (2).pdf`.
 pub fn numbered(name: &str, n: u32) -> String {
     match name.rsplit_once('.') {

@@ -13,6 +13,7 @@ pub mod import;
 pub mod letters;
 pub mod mail;
 pub mod publish;
+pub mod report;
 pub mod search;
 pub mod services;
 pub mod settings;

@@ -45,6 +45,14 @@ pub struct Settings {
     pub digest: DigestSettings,
     pub findings: FindingsSettings,
     pub web: WebSettings,
+    pub reports: ReportsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsSettings {
+    /// The TrueType/OpenType font the charts are lettered in (`foi stats --chart`, the digest).
+    pub chart_font: PathBuf,
 }
 
 /// The staff dashboard `foi run` serves.

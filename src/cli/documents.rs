@@ -177,7 +177,9 @@ pub async fn run(ctx: &Ctx, cmd: DocumentsCommand) -> anyhow::Result<()> {
             }
         }
         DocumentsCommand::Extract { all, id, json } => {
-            let done = documents::extract_now(&app, ctx.clock(), all, &id).await?;
+            let done =
+                documents::extract_now(&app, ctx.clock(), all, &id, &super::progress::Bar::new())
+                    .await?;
             if json {
                 return output::json(&done);
             }

@@ -54,6 +54,7 @@ pub async fn run(ctx: &Ctx, cmd: HolidaysCommand) -> anyhow::Result<()> {
                     replace,
                     actor: "holidays-import".into(),
                 },
+                &super::progress::Bar::new(),
             )
             .await?;
             let listed = |list: &[crate::calendar::Holiday]| -> String {

@@ -12,8 +12,10 @@ mod holidays;
 mod inbox;
 mod messages;
 mod output;
+mod progress;
 mod publish;
 mod queue;
+mod reports;
 mod requests;
 mod responses;
 mod review;
@@ -134,6 +136,18 @@ pub enum Command {
     /// Prepare the complaint to the ICO or the Scottish Information Commissioner: the text,
     /// the correspondence as files, and a summary of the dates with the window's end.
     Complaint(review::ComplaintArgs),
+    /// Where the campaign stands: requests by state, the overdue ones, deadlines of the next
+    /// two weeks, and what waits for staff.
+    Status(reports::StatusArgs),
+    /// The figures to quote: per council, overall, per regime and per nation (on time, late,
+    /// unanswered, outcomes, exemptions, reviews, complaints), each saying what it counts.
+    Stats(reports::StatsArgs),
+    /// The data as files: requests (CSV or JSON), a request's timeline, every reply with its
+    /// attachments.
+    #[command(subcommand)]
+    Export(reports::ExportCommand),
+    /// Every deadline as an iCalendar feed (.ics) to subscribe to or import.
+    Calendar(reports::CalendarArgs),
 }
 
 /// A failure worth retrying later: `foi` exits 75 (EX_TEMPFAIL) so an MTA keeps the message.
@@ -244,5 +258,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ReviewOutcome(a) => review::run_outcome(&ctx, a).await,
         Command::Complaint(a) => review::run_complaint(&ctx, a).await,
         Command::Users(c) => users::run(&ctx, c).await,
+        Command::Status(a) => reports::run_status(&ctx, a).await,
+        Command::Stats(a) => reports::run_stats(&ctx, a).await,
+        Command::Export(c) => reports::run_export(&ctx, c).await,
+        Command::Calendar(a) => reports::run_calendar(&ctx, a).await,
     }
 }

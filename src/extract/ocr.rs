@@ -122,6 +122,35 @@ fn list_languages(tesseract: &Path) -> Result<Vec<String>, String> {
 
 /// Renders page `page` of the PDF at `pdf` and reads it, within `timeout` for both steps.
 /// `scratch` is a directory the caller removes.
+/// The text layer of one page as poppler's `pdftotext` (beside `pdftoppm`, from the same
+/// package) reads it: it follows text operators pdf-extract does not.
+pub(crate) fn poppler_text(
+    engine: &OcrEngine,
+    pdf: &Path,
+    page: u32,
+    scratch: &Path,
+    timeout: Duration,
+) -> Result<String, String> {
+    let program = engine.pdftoppm.with_file_name("pdftotext");
+    if !is_executable(&program) {
+        return Err(format!("{} is not there", program.display()));
+    }
+    let n = page.to_string();
+    let out = scratch.join(format!("page-{page}.layer.txt"));
+    let err = scratch.join(format!("page-{page}.pdftotext.err"));
+    let mut cmd = Command::new(&program);
+    cmd.args(["-enc", "UTF-8", "-f", &n, "-l", &n])
+        .arg(pdf)
+        .arg(&out);
+    run(&mut cmd, "pdftotext", timeout, None, &err)?;
+    let mut raw = Vec::new();
+    File::open(&out)
+        .and_then(|mut f| f.read_to_end(&mut raw))
+        .map_err(|e| format!("could not read pdftotext's output: {e}"))?;
+    let _ = std::fs::remove_file(&out);
+    Ok(normalise(&join_cjk(&String::from_utf8_lossy(&raw))))
+}
+
 pub(crate) fn recognise_page(
     engine: &OcrEngine,
     pdf: &Path,

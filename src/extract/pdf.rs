@@ -25,6 +25,9 @@ struct Candidate {
     number: u32,
     /// Why its text layer could not be read, when that is why it is here.
     error: Option<String>,
+    /// Its content shows text that pdf-extract gave nothing for (some producers' operators
+    /// it does not follow): poppler's reader is tried before OCR.
+    shows_text: bool,
 }
 
 pub(crate) fn extract(
@@ -65,14 +68,16 @@ pub(crate) fn extract(
             Ok(text) => (normalise(&text), None),
             Err(e) => (String::new(), Some(e)),
         };
+        let thin = visible_chars(&text) < MIN_TEXT_CHARS;
+        let shows_text = thin && guard::catch(|| shows_text(&doc, id)).unwrap_or(false);
         let needs_ocr = error.is_some()
-            || (visible_chars(&text) < MIN_TEXT_CHARS
-                && guard::catch(|| draws_something(&doc, id)).unwrap_or(true));
+            || (thin && (shows_text || guard::catch(|| draws_something(&doc, id)).unwrap_or(true)));
         if needs_ocr {
             candidates.push(Candidate {
                 index: pages.len(),
                 number,
                 error,
+                shows_text,
             });
         }
         pages.push(Page {
@@ -164,6 +169,17 @@ fn text_layer(doc: &Document, number: u32) -> Result<String, String> {
     Ok(text)
 }
 
+/// Whether the page's content uses a text-showing operator (`Tj`, `TJ`, `'`, `"`).
+fn shows_text(doc: &Document, page: ObjectId) -> bool {
+    let Ok(content) = doc.get_and_decode_page_content(page) else {
+        return false;
+    };
+    content
+        .operations
+        .iter()
+        .any(|op| matches!(op.operator.as_str(), "Tj" | "TJ" | "'" | "\""))
+}
+
 /// Whether a page without text shows something: an image (directly or inside a form), an
 /// inline image, or enough drawing to be text set as outlines.
 fn draws_something(doc: &Document, page: ObjectId) -> bool {
@@ -237,7 +253,12 @@ fn without_ocr(candidates: &[Candidate], pages_read: usize) -> Vec<String> {
     let mut problems = Vec::new();
     let scanned: Vec<u32> = candidates
         .iter()
-        .filter(|c| c.error.is_none())
+        .filter(|c| c.error.is_none() && !c.shows_text)
+        .map(|c| c.number)
+        .collect();
+    let unread: Vec<u32> = candidates
+        .iter()
+        .filter(|c| c.error.is_none() && c.shows_text)
         .map(|c| c.number)
         .collect();
     let not_installed = format!("OCR is not installed ({PACKAGES})");
@@ -257,6 +278,15 @@ fn without_ocr(candidates: &[Candidate], pages_read: usize) -> Vec<String> {
             many.len(),
             page_list(many)
         )),
+    }
+    if !unread.is_empty() {
+        problems.push(format!(
+            "the text of {} could not be read and {not_installed}",
+            match unread.as_slice() {
+                [one] => format!("page {one}"),
+                many => page_list(many),
+            }
+        ));
     }
     for c in candidates {
         if let Some(e) = &c.error {
@@ -325,6 +355,17 @@ fn run_ocr(
             return;
         }
         let timeout = limits.ocr_page_timeout.min(left);
+        if c.shows_text || c.error.is_some() {
+            // Text drawn as text reads exactly with poppler; OCR would only guess at it.
+            if let Ok(text) = ocr::poppler_text(engine, &pdf, c.number, scratch.path(), timeout) {
+                if visible_chars(&text) >= MIN_TEXT_CHARS {
+                    pages[c.index].text = text;
+                    continue;
+                }
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let timeout = limits.ocr_page_timeout.min(left);
         match ocr::recognise_page(engine, &pdf, c.number, scratch.path(), timeout) {
             Ok(text) => {
                 let page = &mut pages[c.index];
@@ -361,6 +402,7 @@ mod tests {
             index: 0,
             number,
             error: error.map(str::to_string),
+            shows_text: false,
         };
         assert_eq!(
             without_ocr(&[c(2, None), c(3, None), c(4, None)], 4),

@@ -163,6 +163,8 @@ pub fn digest() -> Value {
              "document": 4, "name": "message text", "page": 1, "received": null}
         ],
         "suggestions_waiting": 2,
+        "chart": {"cid": "responses-over-time.0123456789ab@sample.invalid",
+            "title": "Requests sent, answered and overdue per week"},
         // One task to paste from the digest and one to find elsewhere: the templates branch.
         "tasks": [
             {"id": 1, "reference": "foi-2026-0001", "authority": "Sample Council", "kind": "reminder",

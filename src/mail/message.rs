@@ -24,6 +24,29 @@ pub struct OutgoingEmail {
     pub references: Option<String>,
     pub auto_submitted: bool,
     pub date: DateTime<Utc>,
+    /// Images the HTML part shows by `cid:` (the digest's chart); sent as a
+    /// multipart/related part beside the HTML.
+    pub inline: Vec<InlinePart>,
+}
+
+/// Where an inline image of a queued message is kept: stored with the message, its bytes
+/// under the data folder (content-addressed), so every attempt sends the same mail.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InlineRef {
+    /// The Content-ID the HTML refers to (`<img src="cid:...">`), without angle brackets.
+    pub content_id: String,
+    pub content_type: String,
+    pub filename: String,
+    pub sha256: String,
+}
+
+/// An inline image with its bytes, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlinePart {
+    pub content_id: String,
+    pub content_type: String,
+    pub filename: String,
+    pub bytes: Vec<u8>,
 }
 
 /// `<foi-2026-0042.1764324000123.9f3a1c2e@reply.example.org>`: unique, and the reference in it
@@ -113,13 +136,36 @@ impl OutgoingEmail {
             .header(ContentType::TEXT_PLAIN)
             .body(qp(&self.body)?);
         let built = match &self.html {
-            Some(html) => builder.multipart(
-                MultiPart::alternative().singlepart(plain).singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(qp(html)?),
-                ),
-            ),
+            Some(html) => {
+                let html_part = SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(qp(html)?);
+                let alternative = MultiPart::alternative().singlepart(plain);
+                if self.inline.is_empty() {
+                    builder.multipart(alternative.singlepart(html_part))
+                } else {
+                    // RFC 2387: the HTML and the images it shows travel together.
+                    let mut related = MultiPart::related().singlepart(html_part);
+                    for part in &self.inline {
+                        let content_type =
+                            ContentType::parse(&part.content_type).map_err(|e| SendError {
+                                kind: SendErrorKind::Permanent,
+                                message: format!(
+                                    "inline part {}: bad content type {}: {e}",
+                                    part.content_id, part.content_type
+                                ),
+                            })?;
+                        related = related.singlepart(
+                            lettre::message::Attachment::new_inline_with_name(
+                                header_text(&part.content_id),
+                                header_text(&part.filename),
+                            )
+                            .body(part.bytes.clone(), content_type),
+                        );
+                    }
+                    builder.multipart(alternative.multipart(related))
+                }
+            }
             None => builder.singlepart(plain),
         };
         built.map_err(|e| SendError {
@@ -148,6 +194,7 @@ mod tests {
             references: None,
             auto_submitted: false,
             date: Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(),
+            inline: Vec::new(),
         }
     }
 

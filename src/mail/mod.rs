@@ -8,6 +8,6 @@ mod message;
 mod send_error;
 mod transport;
 
-pub use message::{new_message_id, OutgoingEmail};
+pub use message::{new_message_id, InlinePart, InlineRef, OutgoingEmail};
 pub use send_error::{SendError, SendErrorKind};
 pub use transport::{Accepted, MailTransport, SentMail, TransportConfigError};

@@ -168,89 +168,20 @@ pub async fn explain_response(
     })
 }
 
-/// The overview page, from the same reads the CLI and the digest use: counts by state,
-/// overdue requests, response dates in this week and next, replies to classify, drafts to
-/// approve, unmatched mail, delivery problems and open staff tasks.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Overview {
-    pub today: NaiveDate,
-    pub total: usize,
-    pub by_state: Vec<(String, usize)>,
-    pub overdue: Vec<BrowseRow>,
-    /// Response dates from today to the end of next week.
-    pub due_soon: Vec<BrowseRow>,
-    pub to_classify: Vec<BrowseRow>,
-    pub drafts: Vec<super::drafts::DraftLine>,
-    pub unmatched: usize,
-    /// Requests whose letter could not be delivered, and outbox letters failed or uncertain.
-    pub delivery_failed: Vec<BrowseRow>,
-    pub outbox_problems: usize,
-    pub tasks: Vec<crate::store::tasks::TaskRow>,
-    /// The ten newest requests.
-    pub recent: Vec<BrowseRow>,
-}
-
-pub async fn overview(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<Overview> {
-    use chrono::Datelike;
-    let all = browse(app, now, &Browse::default()).await?;
-    let today = london_date(now);
-    let days_to_sunday = 6 - today.weekday().num_days_from_monday() as i64;
-    let end_of_next_week = today + chrono::Duration::days(days_to_sunday + 7);
-    let mut by_state: Vec<(String, usize)> = Vec::new();
-    for r in &all {
-        let s = r.row.state.as_str().to_string();
-        match by_state.iter_mut().find(|(k, _)| *k == s) {
-            Some((_, n)) => *n += 1,
-            None => by_state.push((s, 1)),
-        }
-    }
-    by_state.sort();
-    let mut overdue: Vec<BrowseRow> = all
-        .iter()
-        .filter(|r| {
-            r.working_days_overdue.is_some()
-                || matches!(
-                    r.row.state,
-                    RequestState::Overdue | RequestState::VeryOverdue
-                )
-        })
-        .cloned()
-        .collect();
-    overdue.sort_by_key(|r| std::cmp::Reverse(r.working_days_overdue));
-    let mut due_soon: Vec<BrowseRow> = all
-        .iter()
-        .filter(|r| {
-            r.row.state.awaiting_authority()
-                && r.response_due
-                    .is_some_and(|d| d >= today && d <= end_of_next_week)
-        })
-        .cloned()
-        .collect();
-    due_soon.sort_by_key(|r| r.response_due);
-    let pick = |s: RequestState| -> Vec<BrowseRow> {
-        all.iter().filter(|r| r.row.state == s).cloned().collect()
+/// One of the reporting charts (`foi stats`) as an SVG document, drawn from today's figures;
+/// None for a name that is no chart.
+pub async fn chart_svg(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    name: &str,
+) -> ServiceResult<Option<String>> {
+    use crate::report::charts::{self, Chart};
+    let Some(chart) = Chart::ALL.into_iter().find(|c| c.name() == name) else {
+        return Ok(None);
     };
-    let outbox_problems = crate::store::messages::outbound_in_states(
-        &app.db,
-        &[
-            crate::domain::MessageState::Failed,
-            crate::domain::MessageState::Uncertain,
-        ],
-    )
-    .await?
-    .len();
-    Ok(Overview {
-        today,
-        total: all.len(),
-        by_state,
-        overdue,
-        due_soon,
-        to_classify: pick(RequestState::ResponseReceived),
-        drafts: super::drafts::list(app).await?,
-        unmatched: super::directory::unmatched(app).await?.len(),
-        delivery_failed: pick(RequestState::DeliveryFailed),
-        outbox_problems,
-        tasks: super::tasks::list(app, now).await?,
-        recent: all.iter().take(10).cloned().collect(),
-    })
+    let report = super::stats::stats(app, now, None, &super::progress::Silent).await?;
+    super::stats::chart_font(app)?;
+    charts::svg(chart, &report.charts)
+        .map(Some)
+        .map_err(|e| super::ServiceError::refused(e.to_string()))
 }

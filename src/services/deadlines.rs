@@ -137,12 +137,16 @@ pub async fn refresh_all_after_holiday_change(
     why: &str,
     actor: &str,
     now: DateTime<Utc>,
+    progress: &dyn super::progress::Progress,
 ) -> ServiceResult<Vec<(String, Vec<Moved>)>> {
     let explain = |regime: Regime, day_zero: NaiveDate, m: &Moved| {
         crate::calendar::holiday_reasons(old, new, regime, day_zero, m)
     };
     let mut out = Vec::new();
-    for id in clock_events::request_ids(db).await? {
+    let ids = clock_events::request_ids(db).await?;
+    progress.start("recomputing deadlines", Some(ids.len() as u64));
+    for id in ids {
+        progress.advance(1);
         let Some(model) = requests::get_by_id(db, id).await? else {
             continue;
         };
@@ -154,6 +158,7 @@ pub async fn refresh_all_after_holiday_change(
             out.push((model.reference.clone(), moved));
         }
     }
+    progress.finish();
     Ok(out)
 }
 

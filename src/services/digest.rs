@@ -64,7 +64,13 @@ pub async fn build(
         .collect();
 
     let mut sent = Vec::new();
+    // Recording a send by hand logs the send and the clock's start as two `sent` events; a
+    // request is listed once, with the first.
+    let mut listed = std::collections::HashSet::new();
     for e in events::of_kind_between(db, RequestState::Sent.into(), start_utc, now).await? {
+        if !listed.insert(e.request_id) {
+            continue;
+        }
         if let Some(r) = by_id.get(&e.request_id) {
             sent.push(
                 json!({"reference": r.reference, "authority": authority(r), "subject": e.detail,
@@ -92,33 +98,24 @@ pub async fn build(
         })
         .collect();
 
-    let horizon = |regime: Regime| cal.add_working_days(regime, today, 10).ok();
-    let mut overdue = Vec::new();
-    let mut upcoming = Vec::new();
-    for r in &all {
-        let Some(due) = r.response_due else { continue };
-        let Ok(regime) = r.regime.parse::<Regime>() else {
-            continue;
-        };
-        if matches!(r.state, RequestState::Overdue | RequestState::VeryOverdue) {
-            let late = cal.working_days_between(regime, due, today).unwrap_or(0);
-            overdue.push(
-                json!({"reference": r.reference, "authority": authority(r), "due": iso_date(due),
-                "working_days_overdue": late, "state": r.state}),
-            );
-        } else if matches!(
-            r.state,
-            RequestState::Sent | RequestState::Acknowledged | RequestState::Extended
-        ) && due >= today
-            && horizon(regime).is_some_and(|h| due <= h)
-        {
-            let left = cal.working_days_between(regime, today, due).unwrap_or(0);
-            upcoming.push(
-                json!({"reference": r.reference, "authority": authority(r), "due": iso_date(due),
-                "working_days_left": left}),
-            );
-        }
-    }
+    // The same lists as `foi status` (one rule for what is late and what is due soon); the
+    // digest lists the councils' answers coming due.
+    let (overdue, upcoming) = super::status::deadline_lists(&all, &names, &cal, today)?;
+    let overdue: Vec<Value> = overdue
+        .into_iter()
+        .map(|o| {
+            json!({"reference": o.reference, "authority": o.authority, "due": iso_date(o.due),
+            "working_days_overdue": o.working_days_overdue, "state": o.state})
+        })
+        .collect();
+    let upcoming: Vec<Value> = upcoming
+        .into_iter()
+        .filter(|u| u.what == crate::report::deadlines::DeadlineKind::ResponseDue)
+        .map(|u| {
+            json!({"reference": u.reference, "authority": u.authority, "due": iso_date(u.due),
+            "working_days_left": u.working_days_left})
+        })
+        .collect();
     let awaiting: Vec<Value> = all
         .iter()
         .filter(|r| r.state == RequestState::ResponseReceived)
@@ -194,6 +191,8 @@ pub async fn build(
         "stopped_clocks": waiting.stopped_clocks,
         "renewals": renewals, "renewal_weeks": weeks, "first_mentions": mentions,
         "suggestions_waiting": suggestions_waiting,
+        // Set by `send` when the chart could be drawn: the HTML shows it by Content-ID.
+        "chart": Value::Null,
         "requester": {"name": requester.name, "organisation": Some(requester.organisation.clone()).filter(|s| !s.is_empty()),
             "email": requester.email, "postal_address": requester.postal_address},
     });
@@ -384,11 +383,17 @@ pub async fn send(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<DigestO
     if app.settings.digest.recipients.is_empty() {
         return Ok(DigestOutcome::NoRecipients);
     }
+    // Drawn before the transaction: the figures read through the pool, and SQLite's pool has
+    // one connection, which the transaction holds.
+    let chart = digest_chart(app, now).await;
     let txn = app.db.begin().await?;
     if !locks::try_job_lock(&txn, "digest").await? {
         return Ok(DigestOutcome::Locked);
     }
-    let digest = build(app, &txn, now).await?;
+    let mut digest = build(app, &txn, now).await?;
+    if let Some(c) = &chart {
+        digest.context["chart"] = json!({"cid": c.content_id, "title": CHART.title()});
+    }
     if !digests::claim(&txn, &digest.iso_week, now).await? {
         return Ok(DigestOutcome::AlreadySent {
             week: digest.iso_week,
@@ -413,7 +418,8 @@ pub async fn send(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<DigestO
                 ),
             )
             .auto_submitted(true)
-            .html(html.clone()),
+            .html(html.clone())
+            .inline(chart.iter().cloned().collect()),
             now,
         )
         .await?;
@@ -423,4 +429,41 @@ pub async fn send(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<DigestO
         week: digest.iso_week,
         recipients: app.settings.digest.recipients.len(),
     })
+}
+
+/// The chart the digest's HTML shows.
+const CHART: crate::report::charts::Chart = crate::report::charts::Chart::ResponsesOverTime;
+
+/// Draws the digest's chart as PNG and keeps it under the data folder; None (logged) when it
+/// cannot be drawn or kept: the digest goes out without it.
+async fn digest_chart(app: &AppContext, now: DateTime<Utc>) -> Option<crate::mail::InlineRef> {
+    let drawn = async {
+        let report = super::stats::stats(app, now, None, &super::progress::Silent).await?;
+        let png = super::stats::chart_png(app, CHART, &report.charts)?;
+        let sha = crate::files::sha256_hex(&png);
+        crate::files::store(&app.settings.paths.data_dir, "inline", &sha, "", &png).map_err(
+            |e| super::ServiceError::Disk {
+                dir: app.settings.paths.data_dir.display().to_string(),
+                message: e.to_string(),
+            },
+        )?;
+        Ok::<_, super::ServiceError>(crate::mail::InlineRef {
+            content_id: format!(
+                "{}.{}@{}",
+                CHART.name(),
+                &sha[..12],
+                app.settings.mail.reply_domain
+            ),
+            content_type: "image/png".into(),
+            filename: format!("{}.png", CHART.name()),
+            sha256: sha,
+        })
+    };
+    match drawn.await {
+        Ok(r) => Some(r),
+        Err(e) => {
+            tracing::warn!("the digest goes without its chart: {e}");
+            None
+        }
+    }
 }

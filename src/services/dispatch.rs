@@ -178,6 +178,7 @@ pub async fn claim(
         references: message.references_hdr.clone(),
         auto_submitted: message.auto_submitted,
         date: now,
+        inline: inline_parts(app, &message),
     };
     Ok(Ok(Claimed {
         message,
@@ -518,4 +519,40 @@ pub async fn drain(
         }
     }
     Ok(out)
+}
+
+/// The images a queued HTML mail shows inline, read from the data folder. One that cannot be
+/// read is left out (and logged): the mail is still worth sending without its picture.
+fn inline_parts(
+    app: &AppContext,
+    message: &crate::store::inbound::MessageModel,
+) -> Vec<crate::mail::InlinePart> {
+    let Some(json) = message.inline_parts.as_deref() else {
+        return Vec::new();
+    };
+    let refs: Vec<crate::mail::InlineRef> = match serde_json::from_str(json) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(message = message.id, "inline parts do not read: {e}");
+            return Vec::new();
+        }
+    };
+    refs.into_iter()
+        .filter_map(|r| {
+            let path =
+                crate::files::locate(&app.settings.paths.data_dir, "inline", &r.sha256, "", "");
+            match path.map(std::fs::read) {
+                Some(Ok(bytes)) => Some(crate::mail::InlinePart {
+                    content_id: r.content_id,
+                    content_type: r.content_type,
+                    filename: r.filename,
+                    bytes,
+                }),
+                _ => {
+                    tracing::warn!(message = message.id, sha256 = %r.sha256, "inline image missing");
+                    None
+                }
+            }
+        })
+        .collect()
 }

@@ -224,6 +224,17 @@ pub async fn run(
     stopping: &AtomicBool,
     limit: Option<usize>,
 ) -> ServiceResult<ExtractRun> {
+    run_with(app, now, stopping, limit, &super::progress::Silent).await
+}
+
+/// `run`, saying how far it has got (one step per document read).
+async fn run_with(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    stopping: &AtomicBool,
+    limit: Option<usize>,
+    progress: &dyn super::progress::Progress,
+) -> ServiceResult<ExtractRun> {
     // A broken watch list stops the run before anything is claimed: it names the file and
     // line, and the documents wait for the fix.
     let watch = super::findings::watch_list(app)?;
@@ -258,7 +269,9 @@ pub async fn run(
             }
         }
         handled += 1;
+        progress.advance(1);
     }
+    progress.finish();
     Ok(out)
 }
 
@@ -269,6 +282,7 @@ pub async fn extract_now(
     now: DateTime<Utc>,
     all: bool,
     ids: &[i32],
+    progress: &dyn super::progress::Progress,
 ) -> ServiceResult<ExtractRun> {
     documents::discover(&app.db, now).await?;
     for id in ids {
@@ -279,7 +293,8 @@ pub async fn extract_now(
     } else if !ids.is_empty() {
         documents::reset(&app.db, Some(ids)).await?;
     }
-    run(app, now, &AtomicBool::new(false), None).await
+    progress.start("reading documents", None);
+    run_with(app, now, &AtomicBool::new(false), None, progress).await
 }
 
 /// A document as `foi documents list` shows it.
@@ -314,6 +329,9 @@ pub struct DocumentFilter {
 
 pub async fn list(app: &AppContext, filter: &DocumentFilter) -> ServiceResult<Vec<DocumentRow>> {
     let db = &app.db;
+    // A reply stored a moment ago is listed as pending at once, not only after the extract
+    // job's next run; the insert is idempotent and cheap.
+    documents::discover(db, chrono::Utc::now()).await?;
     let docs = match &filter.request {
         Some(reference) => {
             let r = requests::get_by_reference(db, reference).await?;

@@ -46,6 +46,7 @@ pub async fn import(
     app: &AppContext,
     now: DateTime<Utc>,
     input: ImportHolidays,
+    progress: &dyn super::progress::Progress,
 ) -> ServiceResult<HolidaysImported> {
     let name = &input.name;
     let is_json =
@@ -91,6 +92,7 @@ pub async fn import(
             &format!("bank holiday data changed (imported {name})"),
             &input.actor,
             now,
+            progress,
         )
         .await?;
     }

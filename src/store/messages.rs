@@ -28,6 +28,8 @@ pub struct NewOutbound {
     pub references: Option<String>,
     pub auto_submitted: bool,
     pub html_body: Option<String>,
+    /// Images the HTML shows by `cid:` (already stored under the data folder).
+    pub inline: Vec<crate::mail::InlineRef>,
     /// `Queued` to send, or `Draft` to wait for a person (`foi approve`).
     pub state: St,
 }
@@ -58,6 +60,7 @@ impl NewOutbound {
             references: None,
             auto_submitted: false,
             html_body: None,
+            inline: Vec::new(),
             state: St::Queued,
         }
     }
@@ -81,6 +84,12 @@ impl NewOutbound {
 
     pub fn html(mut self, body: String) -> Self {
         self.html_body = Some(body);
+        self
+    }
+
+    /// With images the HTML part refers to by Content-ID.
+    pub fn inline(mut self, parts: Vec<crate::mail::InlineRef>) -> Self {
+        self.inline = parts;
         self
     }
 
@@ -127,6 +136,9 @@ pub async fn enqueue(
         auto_submitted: Set(m.auto_submitted),
         claimed_by: Set(None),
         html_body: Set(m.html_body),
+        inline_parts: Set(
+            (!m.inline.is_empty()).then(|| serde_json::to_string(&m.inline).unwrap_or_default())
+        ),
         ..Default::default()
     }
     .insert(db)

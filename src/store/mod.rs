@@ -17,6 +17,7 @@ pub mod inbound;
 pub mod job_runs;
 pub mod locks;
 pub mod messages;
+pub mod reports;
 pub mod requests;
 pub mod staff;
 pub mod tasks;

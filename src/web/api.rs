@@ -28,7 +28,8 @@ fn to_json(v: impl serde::Serialize) -> ApiResult {
 pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/session", get(session))
-        .route("/overview", get(overview))
+        .route("/status", get(status))
+        .route("/stats", get(stats))
         .route("/requests", get(requests))
         .route("/requests/{reference}", get(request))
         .route("/requests/{reference}/classify", post(classify))
@@ -46,11 +47,24 @@ async fn session(Extension(s): Extension<Session>) -> Json<Value> {
     Json(json!({ "name": s.name, "csrf": s.csrf }))
 }
 
-async fn overview(State(state): State<WebState>) -> ApiResult {
+async fn status(State(state): State<WebState>) -> ApiResult {
     to_json(
-        services::dashboard::overview(&state.app, chrono::Utc::now())
+        services::status::status(&state.app, chrono::Utc::now(), None)
             .await
             .map_err(api)?,
+    )
+}
+
+async fn stats(State(state): State<WebState>) -> ApiResult {
+    to_json(
+        services::stats::stats(
+            &state.app,
+            chrono::Utc::now(),
+            None,
+            &services::progress::Silent,
+        )
+        .await
+        .map_err(api)?,
     )
 }
 

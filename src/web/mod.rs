@@ -88,6 +88,7 @@ fn router(state: WebState) -> Router {
     let limit = state.app.settings.web.max_upload_bytes as usize;
     let protected = Router::new()
         .route("/", get(pages::overview::show))
+        .route("/charts/{file}", get(pages::overview::chart))
         .route("/logout", post(auth::logout))
         .route("/requests", get(pages::requests::list))
         .route("/requests/{reference}", get(pages::requests::show))

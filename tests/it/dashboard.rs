@@ -230,6 +230,7 @@ async fn reply(app: &foi::AppContext, reference: &str, subject: &str, body: &str
 
 const GET_PAGES: &[&str] = &[
     "/",
+    "/charts/days-taken.svg",
     "/requests",
     "/requests/foi-2026-0001",
     "/messages/1",
@@ -268,7 +269,8 @@ const POST_PAGES: &[&str] = &[
 
 const API: &[(&str, &str)] = &[
     ("GET", "/api/session"),
-    ("GET", "/api/overview"),
+    ("GET", "/api/status"),
+    ("GET", "/api/stats"),
     ("GET", "/api/requests"),
     ("GET", "/api/requests/foi-2026-0001"),
     ("POST", "/api/requests/foi-2026-0001/classify"),
@@ -714,8 +716,14 @@ async fn the_api_answers_in_json(db: TestDb) {
         .unwrap()
         .iter()
         .any(|e| e["actor"] == "staff:ada"));
-    let overview: serde_json::Value = c.get("/api/overview").await.json().await.unwrap();
-    assert_eq!(overview["total"], 1);
+    let status: serde_json::Value = c.get("/api/status").await.json().await.unwrap();
+    assert_eq!(status["total"], 1, "{status}");
+    let stats = c.get("/api/stats").await;
+    assert_eq!(stats.status(), StatusCode::OK);
+    let chart = c.get("/charts/outcomes-by-council.svg").await;
+    assert_eq!(chart.status(), StatusCode::OK);
+    assert_eq!(chart.headers()[header::CONTENT_TYPE], "image/svg+xml");
+    assert!(chart.text().await.unwrap().contains("<svg"));
     let missing = c.get("/api/requests/foi-1999-0001").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let e: serde_json::Value = missing.json().await.unwrap();
@@ -1118,22 +1126,36 @@ async fn drafts_and_unmatched_mail_from_the_dashboard(db: TestDb) {
     let mut c = Client::new(&s.base);
     c.login("ada", PASSWORD).await;
     let res = c
-        .post(&format!("/requests/{reference}/classify"), &[("outcome", "refused")])
+        .post(
+            &format!("/requests/{reference}/classify"),
+            &[("outcome", "refused")],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = c.post(&format!("/requests/{reference}/review"), &[("grounds", "")]).await;
+    let res = c
+        .post(&format!("/requests/{reference}/review"), &[("grounds", "")])
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         res.headers()[header::LOCATION],
         format!("/requests/{reference}/approve").as_str()
     );
     let draft = foi::services::drafts::list(&s.app).await.unwrap().remove(0);
-    assert!(c.get("/drafts").await.text().await.unwrap().contains(&format!("/drafts/{}", draft.id)));
+    assert!(c
+        .get("/drafts")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains(&format!("/drafts/{}", draft.id)));
     // Edited in the browser (CRLF line ends), kept with LF, marked as staff's words.
     let res = c
         .post(
             &format!("/drafts/{}", draft.id),
-            &[("subject", "Internal review please"), ("body", "Dear Officer,\r\nMy own words.\r\n")],
+            &[
+                ("subject", "Internal review please"),
+                ("body", "Dear Officer,\r\nMy own words.\r\n"),
+            ],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -1142,40 +1164,81 @@ async fn drafts_and_unmatched_mail_from_the_dashboard(db: TestDb) {
     assert_eq!(shown.edited_by.as_deref(), Some("staff:ada"));
     // Approving what was not shown sends nothing.
     let res = c
-        .post(&format!("/requests/{reference}/approve"), &[("fingerprint", "stale")])
+        .post(
+            &format!("/requests/{reference}/approve"),
+            &[("fingerprint", "stale")],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("nothing was sent"));
     assert_eq!(foi::services::drafts::list(&s.app).await.unwrap().len(), 1);
-    let page = c.get(&format!("/requests/{reference}/approve")).await.text().await.unwrap();
+    let page = c
+        .get(&format!("/requests/{reference}/approve"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("My own words."));
     let fingerprint = field(&page, "fingerprint");
     let res = c
-        .post(&format!("/requests/{reference}/approve"), &[("fingerprint", &fingerprint)])
+        .post(
+            &format!("/requests/{reference}/approve"),
+            &[("fingerprint", &fingerprint)],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(foi::services::drafts::list(&s.app).await.unwrap().is_empty());
-    let d = foi::services::requests::show(&s.app, &reference).await.unwrap();
+    assert!(foi::services::drafts::list(&s.app)
+        .await
+        .unwrap()
+        .is_empty());
+    let d = foi::services::requests::show(&s.app, &reference)
+        .await
+        .unwrap();
     assert_eq!(d.row.state.as_str(), "internal_review");
 
     // Mail nobody could match waits in the holding pen until staff file it.
     let raw = "From: someone@elsewhere.example.org\r\nTo: info@campaign.example.org\r\n\
                Subject: About your letter\r\nMessage-ID: <lost-1@elsewhere.example.org>\r\n\
                Date: Mon, 2 Mar 2026 10:00:00 +0000\r\n\r\nWe hold nothing further.\r\n";
-    let Ingested::Stored { id, reference: None, .. } = common::Inbox(&s.app)
+    let Ingested::Stored {
+        id,
+        reference: None,
+        ..
+    } = common::Inbox(&s.app)
         .ingest(raw.as_bytes(), "test", Utc::now())
         .await
         .unwrap()
     else {
         panic!("expected an unmatched message");
     };
-    assert!(c.get("/inbox").await.text().await.unwrap().contains("About your letter"));
-    let res = c.post(&format!("/inbox/{id}/assign"), &[("reference", "foi-1999-0001")]).await;
+    assert!(c
+        .get("/inbox")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("About your letter"));
+    let res = c
+        .post(
+            &format!("/inbox/{id}/assign"),
+            &[("reference", "foi-1999-0001")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = c.post(&format!("/inbox/{id}/assign"), &[("reference", &reference)]).await;
+    let res = c
+        .post(&format!("/inbox/{id}/assign"), &[("reference", &reference)])
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(!c.get("/inbox").await.text().await.unwrap().contains("About your letter"));
-    let d = foi::services::requests::show(&s.app, &reference).await.unwrap();
+    assert!(!c
+        .get("/inbox")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("About your letter"));
+    let d = foi::services::requests::show(&s.app, &reference)
+        .await
+        .unwrap();
     assert!(d.messages.iter().any(|m| m.id == id));
 }
 

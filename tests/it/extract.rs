@@ -6,7 +6,8 @@ use std::time::Duration;
 use foi::extract::{extract, probe_ocr, Extraction, Limits, OcrAvailability, OcrEngine, Status};
 
 use crate::support::documents::{
-    docx, encrypted_pdf, require_tools, scanned_pdf, text_pdf, text_then_scan, xlsx, zip_of,
+    docx, encrypted_pdf, quote_operator_pdf, require_tools, scanned_pdf, text_pdf, text_then_scan,
+    xlsx, zip_of,
 };
 
 const PACKAGES: &str = "tesseract-ocr, tesseract-ocr-chi-sim, poppler-utils";
@@ -30,6 +31,48 @@ fn engine() -> OcrEngine {
 
 fn reason(e: &Extraction) -> &str {
     e.reason.as_deref().unwrap_or_default()
+}
+
+#[test]
+fn text_shown_by_operators_pdf_extract_skips_is_read_by_poppler_not_ocr() {
+    let pdf = quote_operator_pdf(&[
+        "Signed on 14 September 2013 by the Lord Mayor\nValid for five years",
+        "Action plan: student exchanges and trade missions",
+    ]);
+    let e = extract(
+        &pdf,
+        "application/pdf",
+        "agreement.pdf",
+        &Limits::default(),
+        Some(&engine()),
+    );
+    assert_eq!(e.status, Status::Extracted, "{:?}", e.reason);
+    assert!(
+        e.pages[0].text.contains("Signed on 14 September 2013"),
+        "{:?}",
+        e.pages[0].text
+    );
+    assert!(
+        e.pages[1].text.contains("student exchanges"),
+        "{:?}",
+        e.pages[1].text
+    );
+    // Read as text, exactly: not a guess from a picture of it.
+    assert!(e.pages.iter().all(|p| !p.ocr));
+
+    // Without the programs the pages are not passed off as read, nor called scans.
+    let without = read(&pdf, "application/pdf", "agreement.pdf");
+    assert_eq!(without.status, Status::Partial, "{:?}", without.reason);
+    assert!(
+        reason(&without).contains("the text of pages 1-2 could not be read"),
+        "{}",
+        reason(&without)
+    );
+    assert!(
+        !reason(&without).contains("scanned"),
+        "{}",
+        reason(&without)
+    );
 }
 
 #[test]

@@ -372,7 +372,7 @@ async fn suggestions_from_an_agreement_wait_for_staff(db: TestDb) {
         "{shown}"
     );
     // Read again: nothing proposed twice, the rejected one stays rejected.
-    foi::services::documents::extract_now(&app, day, true, &[])
+    foi::services::documents::extract_now(&app, day, true, &[], &foi::services::progress::Silent)
         .await
         .unwrap();
     assert_eq!(

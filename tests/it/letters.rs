@@ -202,6 +202,7 @@ fn the_digest_renders_empty_sections_as_none() {
         "awaiting_classification": [], "delivery_problems": [], "unmatched": [],
         "drafts": [], "late_reviews": [], "review_replies": [], "complaint_windows": [], "stopped_clocks": [],
         "tasks": [], "renewals": [], "renewal_weeks": 12, "first_mentions": [], "suggestions_waiting": 0,
+        "chart": null,
         "requester": {"name": "A", "organisation": null, "email": "a@example.org", "postal_address": []}
     });
     let text = reg.render("weekly-digest", &ctx).unwrap();

@@ -30,6 +30,7 @@ mod portal;
 mod publish;
 mod queueing;
 mod reading;
+mod reports;
 mod reviews;
 mod search;
 mod smtp_harness;

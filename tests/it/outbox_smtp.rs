@@ -382,6 +382,7 @@ async fn a_failed_reminder_does_not_undo_a_delivered_request(db: TestDb) {
             references: None,
             auto_submitted: true,
             html_body: None,
+            inline: Vec::new(),
             state: foi::domain::MessageState::Queued,
         },
         t0(),

@@ -193,6 +193,19 @@ async fn portal_request_from_queue_to_reply(db: TestDb) {
         "{sent_events:?}"
     );
     assert!(tasks::open(&ctx.db).await.unwrap().is_empty(), "submitted");
+    // That week's digest lists the request sent once, though the timeline has two `sent`
+    // events (the submission and the clock's start).
+    assert!(sent_events.len() >= 2, "{sent_events:?}");
+    let week = foi::services::digest::preview(&ctx, at("2026-03-04T07:00:00Z"), false)
+        .await
+        .unwrap()
+        .body;
+    let section = week
+        .split("Requests sent")
+        .nth(1)
+        .and_then(|s| s.split("Responses received").next())
+        .unwrap_or_default();
+    assert_eq!(section.matches(reference.as_str()).count(), 1, "{week}");
 
     // Late: one task with the reminder to paste, no email; a second sweep makes no second.
     let out = run_job(&ctx, "sweep", at("2026-04-01T06:00:00Z"))

@@ -430,7 +430,24 @@ async fn attachments_are_read_and_searchable_ocr_included(db: TestDb) {
     );
 }
 
+/// A reply just stored is listed as waiting to be read, before the extract job runs.
+async fn a_reply_just_stored_is_listed_as_pending(db: TestDb) {
+    let app = db.app().await;
+    let (_, to) = council(&app, "Eastvale Council", "spring").await;
+    common::Inbox(&app)
+        .ingest(&reply(&to, "p1", "Our answer."), "test", at(2026, 3, 16))
+        .await
+        .unwrap();
+    let out = common::foi(&db, &["documents", "list"]);
+    let listed = common::stdout(&out);
+    assert!(
+        listed.contains("pending") && listed.contains("message text"),
+        "{listed}"
+    );
+}
+
 db_tests!(
+    a_reply_just_stored_is_listed_as_pending,
     replies_are_found_by_words_accents_and_chinese,
     attachments_are_read_and_searchable_ocr_included,
     a_document_that_keeps_crashing_is_given_up,

@@ -44,6 +44,8 @@ pub struct Model {
     /// again from the template.
     pub edited_at: Option<DateTimeUtc>,
     pub edited_by: Option<String>,
+    /// Images the HTML part shows inline (JSON list of `mail::InlineRef`); outbound only.
+    pub inline_parts: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -40,7 +40,18 @@ fn save(doc: &mut Document) -> Vec<u8> {
     out
 }
 
+/// The same PDF with each line shown by the `'` operator (next line, then show), as some
+/// report generators write it; pdf-extract reads nothing from it.
+pub fn quote_operator_pdf(pages: &[&str]) -> Vec<u8> {
+    let mut doc = pdf_document(pages, true);
+    save(&mut doc)
+}
+
 fn text_pdf_document(pages: &[&str]) -> Document {
+    pdf_document(pages, false)
+}
+
+fn pdf_document(pages: &[&str], quote_operator: bool) -> Document {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let font_id = doc.add_object(dictionary! {
@@ -61,8 +72,12 @@ fn text_pdf_document(pages: &[&str]) -> Document {
             Operation::new("Td", vec![72.into(), 760.into()]),
         ];
         for line in text.lines() {
-            operations.push(Operation::new("Tj", vec![Object::string_literal(line)]));
-            operations.push(Operation::new("T*", vec![]));
+            if quote_operator {
+                operations.push(Operation::new("'", vec![Object::string_literal(line)]));
+            } else {
+                operations.push(Operation::new("Tj", vec![Object::string_literal(line)]));
+                operations.push(Operation::new("T*", vec![]));
+            }
         }
         operations.push(Operation::new("ET", vec![]));
         let content = Content { operations };

@@ -1,0 +1,282 @@
+//! `foi status`: where the campaign stands at a glance: requests by state (overall and per
+//! campaign), the late ones with how late, the deadlines of the next two weeks, and what
+//! waits for staff. The dashboard shows the same `Status`.
+
+use super::ServiceResult;
+use crate::app::AppContext;
+use crate::calendar::{london_date, Regime};
+use crate::domain::{MessageKind, MessageState, RequestState};
+use crate::report::deadlines::{self, DueRow, OverdueLine, UpcomingLine};
+use crate::store::requests::{self, RequestModel};
+use crate::store::{authorities, inbound, messages, reports};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StateCount {
+    pub state: RequestState,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignCounts {
+    /// None: requests made outside any campaign.
+    pub campaign: Option<String>,
+    pub total: i64,
+    pub counts: Vec<StateCount>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestLine {
+    pub reference: String,
+    pub authority: String,
+    pub since: NaiveDate,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftLine {
+    pub id: i32,
+    pub reference: String,
+    pub authority: String,
+    pub kind: MessageKind,
+    pub subject: String,
+    pub created: NaiveDate,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnmatchedLine {
+    pub id: i32,
+    pub from: String,
+    pub subject: String,
+    pub received: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemLine {
+    pub id: i32,
+    pub reference: Option<String>,
+    pub authority: Option<String>,
+    pub state: MessageState,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskLine {
+    pub id: i32,
+    pub reference: String,
+    pub authority: String,
+    pub what: String,
+    pub created: NaiveDate,
+}
+
+/// What waits for staff.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Waiting {
+    /// Replies filed under a request whose outcome nobody has recorded (`foi classify`).
+    pub replies_to_classify: Vec<RequestLine>,
+    /// Letters drafted for staff to read and approve (`foi approve`).
+    pub drafts: Vec<DraftLine>,
+    /// Mail that matched no request (`foi inbox assign`).
+    pub unmatched_mail: Vec<UnmatchedLine>,
+    /// Outgoing mail that failed or may not have gone (`foi outbox retry`).
+    pub delivery_problems: Vec<ProblemLine>,
+    /// Letters to submit or post by hand, chases to make (`foi tasks list`).
+    pub open_tasks: Vec<TaskLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub today: NaiveDate,
+    pub campaign: Option<String>,
+    pub total: i64,
+    pub counts: Vec<StateCount>,
+    pub by_campaign: Vec<CampaignCounts>,
+    pub overdue: Vec<OverdueLine>,
+    /// Open deadlines from today to ten working days ahead, soonest first.
+    pub upcoming: Vec<UpcomingLine>,
+    pub waiting: Waiting,
+}
+
+/// The late requests and the deadlines coming up among `rows` (one rule for the status,
+/// the digest and the calendar feed).
+pub fn deadline_lists(
+    rows: &[RequestModel],
+    names: &HashMap<i32, String>,
+    cal: &crate::calendar::WorkingCalendar,
+    today: NaiveDate,
+) -> ServiceResult<(Vec<OverdueLine>, Vec<UpcomingLine>)> {
+    let mut overdue = Vec::new();
+    let mut upcoming = Vec::new();
+    for r in rows {
+        let Ok(regime) = r.regime.parse::<Regime>() else {
+            continue;
+        };
+        let d = requests::deadlines_of(r)?;
+        let row = DueRow {
+            reference: &r.reference,
+            authority: names.get(&r.authority_id).map(String::as_str).unwrap_or(""),
+            regime,
+            state: r.state,
+            response_due: r.response_due,
+            review_due: d.and_then(|d| d.review_due),
+            complaint_window_end: d.and_then(|d| d.complaint_window_end),
+        };
+        overdue.extend(deadlines::overdue(&row, cal, today));
+        upcoming.extend(deadlines::upcoming(&row, cal, today));
+    }
+    overdue.sort_by(|a, b| {
+        b.working_days_overdue
+            .cmp(&a.working_days_overdue)
+            .then(a.reference.cmp(&b.reference))
+    });
+    upcoming.sort_by(|a, b| a.due.cmp(&b.due).then(a.reference.cmp(&b.reference)));
+    Ok((overdue, upcoming))
+}
+
+/// The states whose requests can be late or have a deadline coming.
+const WITH_DEADLINES: [RequestState; 7] = [
+    RequestState::Sent,
+    RequestState::Acknowledged,
+    RequestState::Extended,
+    RequestState::Overdue,
+    RequestState::VeryOverdue,
+    RequestState::InternalReview,
+    RequestState::ReviewUpheld,
+];
+
+pub async fn authority_names(db: &impl ConnectionTrait) -> ServiceResult<HashMap<i32, String>> {
+    Ok(authorities::list(db, None)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect())
+}
+
+/// `foi status [--campaign C]`.
+pub async fn status(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    campaign: Option<&str>,
+) -> ServiceResult<Status> {
+    let db = &app.db;
+    let today = london_date(now);
+    let campaign_id = reports::campaign_id(db, campaign).await?;
+    let mut per: BTreeMap<Option<String>, Vec<StateCount>> = BTreeMap::new();
+    let mut overall: BTreeMap<&'static str, (RequestState, i64)> = BTreeMap::new();
+    for (c, state, n) in reports::state_counts(db, campaign_id).await? {
+        per.entry(c)
+            .or_default()
+            .push(StateCount { state, count: n });
+        overall.entry(state.as_str()).or_insert((state, 0)).1 += n;
+    }
+    let by_campaign: Vec<CampaignCounts> = per
+        .into_iter()
+        .map(|(campaign, mut counts)| {
+            counts.sort_by_key(|c| c.state.as_str());
+            CampaignCounts {
+                campaign,
+                total: counts.iter().map(|c| c.count).sum(),
+                counts,
+            }
+        })
+        .collect();
+    let counts: Vec<StateCount> = overall
+        .into_values()
+        .map(|(state, count)| StateCount { state, count })
+        .collect();
+
+    let in_scope = |r: &RequestModel| campaign_id.is_none() || r.campaign_id == campaign_id;
+    let rows: Vec<RequestModel> = requests::in_states(db, &WITH_DEADLINES)
+        .await?
+        .into_iter()
+        .filter(&in_scope)
+        .collect();
+    let names = authority_names(db).await?;
+    let cal = app.calendar().await?;
+    let (overdue, upcoming) = deadline_lists(&rows, &names, &cal, today)?;
+
+    let name_of = |r: &RequestModel| names.get(&r.authority_id).cloned().unwrap_or_default();
+    let mut waiting = Waiting::default();
+    for r in requests::in_states(db, &[RequestState::ResponseReceived]).await? {
+        if in_scope(&r) {
+            waiting.replies_to_classify.push(RequestLine {
+                authority: name_of(&r),
+                since: london_date(r.updated_at),
+                reference: r.reference,
+            });
+        }
+    }
+    let drafts = messages::outbound_in_states(db, &[MessageState::Draft]).await?;
+    let problems =
+        messages::outbound_in_states(db, &[MessageState::Failed, MessageState::Uncertain]).await?;
+    let tasks = super::tasks::open(app, db, now).await?;
+    let mut ids: Vec<i32> = drafts
+        .iter()
+        .chain(&problems)
+        .filter_map(|m| m.request_id)
+        .chain(tasks.iter().map(|t| t.request_id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let by_id: HashMap<i32, RequestModel> = reports::requests_by_id(db, &ids).await?;
+    let request_of = |id: Option<i32>| id.and_then(|id| by_id.get(&id));
+    for m in drafts {
+        let Some(r) = request_of(m.request_id).filter(|r| in_scope(r)) else {
+            continue;
+        };
+        waiting.drafts.push(DraftLine {
+            id: m.id,
+            reference: r.reference.clone(),
+            authority: name_of(r),
+            kind: m.kind,
+            subject: m.subject,
+            created: london_date(m.created_at),
+        });
+    }
+    for m in problems {
+        let r = request_of(m.request_id);
+        if r.is_some_and(|r| !in_scope(r)) || (r.is_none() && campaign_id.is_some()) {
+            continue;
+        }
+        waiting.delivery_problems.push(ProblemLine {
+            id: m.id,
+            reference: r.map(|r| r.reference.clone()),
+            authority: r.map(name_of),
+            state: m.state,
+            detail: m.last_error.unwrap_or_default(),
+        });
+    }
+    // Unmatched mail belongs to no request, so to no campaign: shown whatever the filter.
+    for m in inbound::unmatched(db).await? {
+        waiting.unmatched_mail.push(UnmatchedLine {
+            id: m.id,
+            from: m.from_addr,
+            subject: m.subject,
+            received: m.received_at.map(london_date),
+        });
+    }
+    for t in tasks {
+        if !request_of(Some(t.request_id)).is_some_and(&in_scope) {
+            continue;
+        }
+        waiting.open_tasks.push(TaskLine {
+            id: t.id,
+            reference: t.reference,
+            authority: t.authority_name,
+            what: t.what,
+            created: london_date(t.created_at),
+        });
+    }
+    Ok(Status {
+        today,
+        campaign: campaign.map(str::to_string),
+        total: counts.iter().map(|c| c.count).sum(),
+        counts,
+        by_campaign,
+        overdue,
+        upcoming,
+        waiting,
+    })
+}
