@@ -18,5 +18,6 @@ pub mod search;
 pub mod services;
 pub mod settings;
 pub mod store;
+pub mod web;
 
 pub use app::{AppContext, Application};

@@ -44,6 +44,7 @@ pub struct Settings {
     pub escalation: EscalationSettings,
     pub digest: DigestSettings,
     pub findings: FindingsSettings,
+    pub web: WebSettings,
     pub reports: ReportsSettings,
 }
 
@@ -52,6 +53,31 @@ pub struct Settings {
 pub struct ReportsSettings {
     /// The TrueType/OpenType font the charts are lettered in (`foi stats --chart`, the digest).
     pub chart_font: PathBuf,
+}
+
+/// The staff dashboard `foi run` serves.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// Address and port to listen on; "" serves no dashboard.
+    pub bind: String,
+    /// Mark the session cookie Secure (the dashboard is reached over HTTPS, through a proxy).
+    pub secure_cookies: bool,
+    /// The largest upload (a postal reply's scan, an import file) in bytes.
+    pub max_upload_bytes: u64,
+    /// How long a login lasts.
+    pub session_hours: u32,
+}
+
+impl WebSettings {
+    /// The address to serve on, or None when the dashboard is turned off.
+    pub fn address(&self) -> Option<std::net::SocketAddr> {
+        let b = self.bind.trim();
+        if b.is_empty() {
+            return None;
+        }
+        b.parse().ok()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -501,6 +527,33 @@ impl Settings {
                 message,
             }
         })?;
+        let bind = self.web.bind.trim();
+        if !bind.is_empty() && bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(SettingsError::Invalid {
+                key: "web.bind",
+                message: format!(
+                    "'{bind}' is not an address and port such as 127.0.0.1:8080 (\"\" turns the dashboard off)"
+                ),
+            });
+        }
+        if !(1024..=1_073_741_824).contains(&self.web.max_upload_bytes) {
+            return Err(SettingsError::Invalid {
+                key: "web.max_upload_bytes",
+                message: format!(
+                    "{} bytes; must be between 1024 and 1073741824 (1 GiB)",
+                    self.web.max_upload_bytes
+                ),
+            });
+        }
+        if !(1..=720).contains(&self.web.session_hours) {
+            return Err(SettingsError::Invalid {
+                key: "web.session_hours",
+                message: format!(
+                    "{} hours; must be between 1 and 720",
+                    self.web.session_hours
+                ),
+            });
+        }
         let sample = self.reply_address("foi-2026-0001");
         EmailAddress::parse(&sample).map_err(|e| SettingsError::Invalid {
             key: "mail.reply_pattern",

@@ -15,6 +15,7 @@ mod m20261204_000009_request_channels;
 mod m20261204_000010_request_links;
 mod m20261204_000011_documents;
 mod m20261204_000012_findings;
+mod m20261204_000013_staff;
 mod m20261204_000015_inline_parts;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_request_links::Migration),
             Box::new(m20261204_000011_documents::Migration),
             Box::new(m20261204_000012_findings::Migration),
+            Box::new(m20261204_000013_staff::Migration),
             Box::new(m20261204_000015_inline_parts::Migration),
         ]
     }

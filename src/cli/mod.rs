@@ -25,6 +25,7 @@ mod send;
 mod tasks;
 mod templates;
 mod twinnings;
+mod users;
 
 use crate::settings::{LocalFile, Settings};
 use chrono::{DateTime, Utc};
@@ -128,6 +129,10 @@ pub enum Command {
     Review(review::ReviewArgs),
     /// Record what the council's internal review decided (upheld or overturned).
     ReviewOutcome(review::ReviewOutcomeArgs),
+    /// Staff accounts for the web dashboard: add (password from standard input), list,
+    /// disable.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
     /// Prepare the complaint to the ICO or the Scottish Information Commissioner: the text,
     /// the correspondence as files, and a summary of the dates with the window's end.
     Complaint(review::ComplaintArgs),
@@ -252,6 +257,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Review(a) => review::run_review(&ctx, a).await,
         Command::ReviewOutcome(a) => review::run_outcome(&ctx, a).await,
         Command::Complaint(a) => review::run_complaint(&ctx, a).await,
+        Command::Users(c) => users::run(&ctx, c).await,
         Command::Status(a) => reports::run_status(&ctx, a).await,
         Command::Stats(a) => reports::run_stats(&ctx, a).await,
         Command::Export(c) => reports::run_export(&ctx, c).await,

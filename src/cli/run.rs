@@ -73,11 +73,34 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let (tx, rx) = tokio::sync::watch::channel(false);
+    let app = Arc::new(app);
+    // The dashboard is bound before the jobs start, so a port already taken stops start-up
+    // with the key to change rather than leaving a daemon nobody can reach.
+    let web = match ctx.settings.web.address() {
+        Some(addr) => {
+            let server = crate::web::Application::build(app.clone(), &addr.to_string()).await?;
+            tracing::info!(address = %server.address(), "dashboard serving");
+            let stop = rx.clone();
+            Some(tokio::spawn(async move {
+                if let Err(e) = server.run_until_stopped(stop).await {
+                    tracing::error!(error = %e, "the dashboard stopped");
+                }
+            }))
+        }
+        None => {
+            tracing::info!("dashboard off ([web] bind is empty)");
+            None
+        }
+    };
     tokio::spawn(async move {
         wait_for_signal().await;
         let _ = tx.send(true);
     });
-    daemon::run(Arc::new(app), rx).await
+    let result = daemon::run(app, rx).await;
+    if let Some(web) = web {
+        let _ = web.await;
+    }
+    result
 }
 
 async fn wait_for_signal() {

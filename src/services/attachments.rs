@@ -171,3 +171,23 @@ fn written_so_far(saved: &[Saved]) -> String {
             .join(", ")
     )
 }
+
+/// One attachment's bytes for a download, checked against its SHA-256, with the safe name
+/// to offer it under.
+pub async fn read(app: &AppContext, id: i32) -> ServiceResult<(AttachmentLine, String, Vec<u8>)> {
+    let a = stored::attachment(&app.db, id).await?.ok_or_else(|| {
+        StoreError::NotFound(format!(
+            "no attachment {id} (attachment ids are listed on each request's page)"
+        ))
+    })?;
+    let path =
+        source_of(app, &a).map_err(|why| ServiceError::Files(format!("attachment {id}: {why}")))?;
+    let bytes = std::fs::read(&path).map_err(|e| {
+        ServiceError::Files(format!(
+            "attachment {id}: cannot read {}: {e}",
+            path.display()
+        ))
+    })?;
+    let name = safe_filename(&display_name(&a));
+    Ok((a.into(), name, bytes))
+}

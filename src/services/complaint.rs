@@ -389,3 +389,45 @@ fn reply_text(m: &MessageModel) -> String {
         m.body
     )
 }
+
+/// The complaint bundle as one zip file, for the dashboard's download: prepared as
+/// `foi complaint` prepares it, in a scratch folder that is removed afterwards.
+pub async fn prepare_zip(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    reference: &str,
+    submitted: Option<NaiveDate>,
+    actor: &str,
+) -> ServiceResult<(ComplaintBundle, Vec<u8>)> {
+    use std::io::Write as _;
+    let scratch = tempfile::tempdir().map_err(|e| ServiceError::Disk {
+        dir: std::env::temp_dir().display().to_string(),
+        message: e.to_string(),
+    })?;
+    let bundle = prepare(
+        app,
+        now,
+        PrepareComplaint {
+            reference: reference.to_string(),
+            out: scratch.path().to_path_buf(),
+            submitted,
+            actor: actor.to_string(),
+        },
+    )
+    .await?;
+    let fail = |e: String| ServiceError::Files(format!("the complaint bundle: {e}"));
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for f in &bundle.files {
+        let name = f
+            .strip_prefix(scratch.path())
+            .unwrap_or(f)
+            .display()
+            .to_string();
+        let bytes = std::fs::read(f).map_err(|e| fail(format!("{name}: {e}")))?;
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .map_err(|e| fail(e.to_string()))?;
+        w.write_all(&bytes).map_err(|e| fail(e.to_string()))?;
+    }
+    let bytes = w.finish().map_err(|e| fail(e.to_string()))?.into_inner();
+    Ok((bundle, bytes))
+}

@@ -19,6 +19,7 @@ pub mod locks;
 pub mod messages;
 pub mod reports;
 pub mod requests;
+pub mod staff;
 pub mod tasks;
 pub mod twinnings;
 

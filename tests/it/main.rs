@@ -13,6 +13,7 @@ mod calendar_properties;
 mod cli;
 mod daemon_e2e;
 mod daemon_process;
+mod dashboard;
 mod deadlines;
 mod extract;
 mod findings;

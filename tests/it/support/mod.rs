@@ -1,5 +1,6 @@
 //! Real servers and hand-written mail for the tests.
 
+pub mod browser;
 pub mod corpus;
 pub mod documents;
 pub mod imap;
