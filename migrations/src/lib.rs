@@ -15,6 +15,7 @@ mod m20261204_000009_request_channels;
 mod m20261204_000010_request_links;
 mod m20261204_000011_documents;
 mod m20261204_000012_findings;
+mod m20261205_000014_scale_indexes;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_request_links::Migration),
             Box::new(m20261204_000011_documents::Migration),
             Box::new(m20261204_000012_findings::Migration),
+            Box::new(m20261205_000014_scale_indexes::Migration),
         ]
     }
 }

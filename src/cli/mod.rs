@@ -5,6 +5,7 @@ mod attachments;
 mod authorities;
 mod db;
 mod deadline;
+mod dev;
 mod documents;
 mod drafts;
 mod findings;
@@ -129,6 +130,10 @@ pub enum Command {
     /// Prepare the complaint to the ICO or the Scottish Information Commissioner: the text,
     /// the correspondence as files, and a summary of the dates with the window's end.
     Complaint(review::ComplaintArgs),
+    /// Developer tools: `foi dev generate` fills an empty database with a made-up history
+    /// (for the benchmarks in BENCHMARKS.md).
+    #[command(subcommand, hide = true)]
+    Dev(dev::DevCommand),
 }
 
 /// A failure worth retrying later: `foi` exits 75 (EX_TEMPFAIL) so an MTA keeps the message.
@@ -238,5 +243,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Review(a) => review::run_review(&ctx, a).await,
         Command::ReviewOutcome(a) => review::run_outcome(&ctx, a).await,
         Command::Complaint(a) => review::run_complaint(&ctx, a).await,
+        Command::Dev(c) => dev::run(&ctx, c).await,
     }
 }

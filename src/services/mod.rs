@@ -19,6 +19,7 @@ pub mod documents;
 pub mod drafts;
 pub mod findings;
 pub mod follow_up;
+pub mod generate;
 pub mod holidays;
 pub mod imports;
 pub mod ingest;

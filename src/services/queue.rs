@@ -594,6 +594,8 @@ pub async fn campaign(
         ..Default::default()
     };
     let mut preview_number = requests::next_reference(&txn, now.year()).await?.number();
+    // Under the queue lock, so the numbers after it are ours to take.
+    let mut next_number = Some(preview_number);
     // Councils a one-link template cannot write one letter to (per-council mode).
     let mut several: Vec<String> = Vec::new();
     for (authority, group) in by_authority(links) {
@@ -674,21 +676,22 @@ pub async fn campaign(
                 ));
                 continue;
             }
-            let stored = requests::insert(&txn, now, &input.actor, |reference| {
-                new_request(
-                    app,
-                    now,
-                    template,
-                    &authority,
-                    &links,
-                    campaign_id,
-                    input.via,
-                    to.as_deref(),
-                    reference,
-                    vars,
-                )
-            })
-            .await?;
+            let stored =
+                requests::insert_numbered(&txn, now, &input.actor, &mut next_number, |reference| {
+                    new_request(
+                        app,
+                        now,
+                        template,
+                        &authority,
+                        &links,
+                        campaign_id,
+                        input.via,
+                        to.as_deref(),
+                        reference,
+                        vars,
+                    )
+                })
+                .await?;
             hand_over(app, &txn, now, &stored, &input.actor).await?;
             out.queued.push(stored_letter(stored, &authority, &links));
         }

@@ -166,7 +166,8 @@ pub async fn claim(
     let sql = format!(
         "UPDATE messages SET state = 'sending', lease_until = {}, attempts = attempts + 1, claimed_by = {} \
          WHERE state IN {states} AND id = (\
-           SELECT id FROM messages WHERE direction = 'outbound' AND {due}{skip} ORDER BY id LIMIT 1{lock}) \
+           SELECT id FROM messages WHERE direction = 'outbound' AND state IN {states} AND {due}{skip} \
+           ORDER BY id LIMIT 1{lock}) \
          RETURNING id",
         p(1),
         p(2),
@@ -179,7 +180,8 @@ pub async fn claim(
     Ok(Message::find_by_id(id).one(db).await?)
 }
 
-/// The states a worker may claim, and the condition for one due at `now_param`. A delivering
+/// The states a worker may claim (written as the partial indexes of migration 14 are, so the
+/// claim finds its row through them), and the condition for one due at `now_param`. A delivering
 /// transport also takes request letters the file transport wrote out while their request
 /// still waits to go (never reminders or staff mail written long ago).
 fn claimable(include_written: bool, now_param: &str) -> (&'static str, String) {
@@ -560,11 +562,13 @@ pub async fn due_exists(
         DbBackend::Postgres => "$1",
         _ => "?",
     };
-    let (_, due) = claimable(include_written, p);
+    let (states, due) = claimable(include_written, p);
     let row = db
         .query_one(Statement::from_sql_and_values(
             backend,
-            format!("SELECT 1 AS due FROM messages WHERE direction = 'outbound' AND {due} LIMIT 1"),
+            format!(
+                "SELECT 1 AS due FROM messages WHERE direction = 'outbound' AND state IN {states} AND {due} LIMIT 1"
+            ),
             [Value::from(now)],
         ))
         .await?;
