@@ -101,7 +101,21 @@ pub async fn enqueue(
     m: NewOutbound,
     now: DateTime<Utc>,
 ) -> StoreResult<MessageModel> {
-    Ok(message::ActiveModel {
+    Ok(outbound_row(m, now).insert(db).await?)
+}
+
+/// [`enqueue`] for many messages, in a few multi-row INSERTs (a campaign's letters).
+pub async fn enqueue_many(
+    db: &impl ConnectionTrait,
+    ms: Vec<NewOutbound>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    super::bulk::insert_all(db, ms.into_iter().map(|m| outbound_row(m, now)).collect()).await?;
+    Ok(())
+}
+
+fn outbound_row(m: NewOutbound, now: DateTime<Utc>) -> message::ActiveModel {
+    message::ActiveModel {
         request_id: Set(m.request_id),
         direction: Set(Direction::Outbound),
         kind: Set(m.kind),
@@ -129,8 +143,6 @@ pub async fn enqueue(
         html_body: Set(m.html_body),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
 }
 
 /// Claims the next due outbound message for `worker` until `lease_until`, skipping the

@@ -138,17 +138,7 @@ where
                     model.id,
                     now,
                     new.state,
-                    format!(
-                        "{} request {} created from template {}{}",
-                        new.state,
-                        model.reference,
-                        new.template,
-                        if new.channel.by_email() {
-                            String::new()
-                        } else {
-                            format!(", to go {}", new.channel.how())
-                        }
-                    ),
+                    created_detail(&reference, &new),
                     actor,
                     None,
                 )
@@ -179,6 +169,132 @@ where
         last_err.map(|e| e.to_string()).unwrap_or_default()
     ))
     .into())
+}
+
+/// Inserts many requests at once, each under the reference it was built with, with their
+/// links and `created` events, in a few multi-row INSERTs inside a savepoint. `Ok(None)` when
+/// a reference or a campaign's link is already taken (another writer got there first): then
+/// nothing was written, and the caller inserts them one by one with [`insert_numbered`],
+/// which finds free numbers and names a clash.
+pub async fn insert_batch<C>(
+    db: &C,
+    now: DateTime<Utc>,
+    actor: &str,
+    items: Vec<(Reference, NewRequest)>,
+) -> StoreResult<Option<Vec<RequestModel>>>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let sp = db.begin().await?;
+    let rows: Vec<request::ActiveModel> = items
+        .iter()
+        .map(|(reference, new)| request::ActiveModel {
+            reference: Set(reference.to_string()),
+            authority_id: Set(new.authority_id),
+            campaign_id: Set(new.campaign_id),
+            twinning_id: Set(new.twinning_id),
+            template: Set(new.template.clone()),
+            regime: Set(new.regime.clone()),
+            state: Set(new.state),
+            subject: Set(new.subject.clone()),
+            body: Set(new.body.clone()),
+            reply_to: Set(new.reply_to.clone()),
+            to_address: Set(new.to_address.clone()),
+            vars: Set(new.vars.to_string()),
+            channel: Set(new.channel),
+            portal_reference: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            sent_at: Set(None),
+            ..Default::default()
+        })
+        .collect();
+    if let Err(e) = super::bulk::insert_all(&sp, rows).await {
+        sp.rollback().await?;
+        return match e {
+            StoreError::Db(e) if is_unique_violation(&e) => Ok(None),
+            e => Err(e),
+        };
+    }
+    // The ids the database gave, by reference (unique).
+    let refs: Vec<String> = items.iter().map(|(r, _)| r.to_string()).collect();
+    let mut ids: HashMap<String, i32> = HashMap::new();
+    for chunk in refs.chunks(IN_CHUNK) {
+        let found: Vec<(i32, String)> = Request::find()
+            .select_only()
+            .column(request::Column::Id)
+            .column(request::Column::Reference)
+            .filter(request::Column::Reference.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(&sp)
+            .await?;
+        ids.extend(found.into_iter().map(|(id, r)| (r, id)));
+    }
+    let mut models = Vec::with_capacity(items.len());
+    let mut links = Vec::new();
+    let mut created = Vec::new();
+    for (reference, new) in items {
+        let id = *ids.get(reference.as_str()).ok_or_else(|| {
+            StoreError::Conflict(format!("request {reference} vanished as it was stored"))
+        })?;
+        links.extend(
+            new.twinning_ids
+                .iter()
+                .map(|t| request_twinning::ActiveModel {
+                    request_id: Set(id),
+                    twinning_id: Set(*t),
+                }),
+        );
+        created.push(events::row(
+            id,
+            now,
+            new.state,
+            created_detail(&reference, &new),
+            actor,
+            None,
+        ));
+        models.push(RequestModel {
+            id,
+            reference: reference.to_string(),
+            authority_id: new.authority_id,
+            campaign_id: new.campaign_id,
+            twinning_id: new.twinning_id,
+            template: new.template,
+            regime: new.regime,
+            state: new.state,
+            subject: new.subject,
+            body: new.body,
+            reply_to: new.reply_to,
+            to_address: new.to_address,
+            vars: new.vars.to_string(),
+            created_at: now,
+            updated_at: now,
+            sent_at: None,
+            response_due: None,
+            deadlines: None,
+            channel: new.channel,
+            portal_reference: None,
+        });
+    }
+    super::bulk::insert_all(&sp, links).await?;
+    super::bulk::insert_all(&sp, created).await?;
+    sp.commit().await?;
+    Ok(Some(models))
+}
+
+/// What a new request's `created` event says.
+fn created_detail(reference: &Reference, new: &NewRequest) -> String {
+    format!(
+        "{} request {} created from template {}{}",
+        new.state,
+        reference,
+        new.template,
+        if new.channel.by_email() {
+            String::new()
+        } else {
+            format!(", to go {}", new.channel.how())
+        }
+    )
 }
 
 fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
@@ -265,18 +381,23 @@ pub async fn links_of(
 }
 
 /// The authority's requests (from `template`, or any), oldest first, each with the links it
-/// covers. A withdrawn request counts: asking again after withdrawing is a decision
+/// covers; without their letters (see [`without_letters`]): a campaign reads every council's.
+/// A withdrawn request counts: asking again after withdrawing is a decision
 /// (`--again`), not something a campaign re-run should do by itself.
 pub async fn covering(
     db: &impl ConnectionTrait,
     authority_id: i32,
     template: Option<&str>,
 ) -> StoreResult<Vec<(RequestModel, Vec<i32>)>> {
-    let mut q = Request::find().filter(request::Column::AuthorityId.eq(authority_id));
+    let mut q = without_letters(&[]).filter(request::Column::AuthorityId.eq(authority_id));
     if let Some(t) = template {
         q = q.filter(request::Column::Template.eq(t));
     }
-    let rows = q.order_by_asc(request::Column::Id).all(db).await?;
+    let rows = q
+        .order_by_asc(request::Column::Id)
+        .into_model::<RequestModel>()
+        .all(db)
+        .await?;
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut links = links_by_request(db, &ids).await?;
     Ok(rows

@@ -30,5 +30,6 @@ mod publish;
 mod queueing;
 mod reading;
 mod reviews;
+mod scale;
 mod search;
 mod smtp_harness;
