@@ -17,6 +17,7 @@ mod m20261204_000011_documents;
 mod m20261204_000012_findings;
 mod m20261204_000013_staff;
 mod m20261204_000015_inline_parts;
+mod m20261205_000016_scale_indexes;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_findings::Migration),
             Box::new(m20261204_000013_staff::Migration),
             Box::new(m20261204_000015_inline_parts::Migration),
+            Box::new(m20261205_000016_scale_indexes::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ mod attachments;
 mod authorities;
 mod db;
 mod deadline;
+mod dev;
 mod documents;
 mod drafts;
 mod findings;
@@ -148,6 +149,10 @@ pub enum Command {
     Export(reports::ExportCommand),
     /// Every deadline as an iCalendar feed (.ics) to subscribe to or import.
     Calendar(reports::CalendarArgs),
+    /// Developer tools: `foi dev generate` fills an empty database with a made-up history
+    /// (for the benchmarks in BENCHMARKS.md).
+    #[command(subcommand, hide = true)]
+    Dev(dev::DevCommand),
 }
 
 /// A failure worth retrying later: `foi` exits 75 (EX_TEMPFAIL) so an MTA keeps the message.
@@ -262,5 +267,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats(a) => reports::run_stats(&ctx, a).await,
         Command::Export(c) => reports::run_export(&ctx, c).await,
         Command::Calendar(a) => reports::run_calendar(&ctx, a).await,
+        Command::Dev(c) => dev::run(&ctx, c).await,
     }
 }

@@ -45,7 +45,25 @@ pub async fn build(
     let iso = today.iso_week();
     let iso_week = format!("{}-W{:02}", iso.year(), iso.week());
 
-    let all = requests::all(db).await?;
+    // What this week brought, read first, so that only the requests the digest names are read
+    // (without their letters), not the whole table.
+    let sent_events =
+        events::of_kind_between(db, RequestState::Sent.into(), start_utc, now).await?;
+    let inbound_week = inbound::filed_since(db, start_utc).await?;
+    let mut filed_under: Vec<(usize, Vec<i32>)> = Vec::new();
+    for (i, m) in inbound_week.iter().enumerate() {
+        filed_under.push((i, inbound::request_ids(db, m).await?));
+    }
+    let classified_week = classifications::since(db, start_utc).await?;
+    let problem_messages =
+        messages::outbound_in_states(db, &[MessageState::Failed, MessageState::Uncertain]).await?;
+    let drafts = messages::outbound_in_states(db, &[MessageState::Draft]).await?;
+    let mut named: Vec<i32> = sent_events.iter().map(|e| e.request_id).collect();
+    named.extend(filed_under.iter().flat_map(|(_, ids)| ids.iter().copied()));
+    named.extend(classified_week.iter().map(|c| c.request_id));
+    named.extend(problem_messages.iter().filter_map(|m| m.request_id));
+    named.extend(drafts.iter().filter_map(|m| m.request_id));
+    let all = requests::digest_rows(db, &LISTED, &named).await?;
     let mut names: HashMap<i32, String> = HashMap::new();
     for a in authorities::list(db, None).await? {
         names.insert(a.id, a.name);
@@ -55,8 +73,8 @@ pub async fn build(
     let iso_date = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
 
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &all {
-        *counts.entry(r.state.to_string()).or_default() += 1;
+    for (state, n) in requests::count_by_state(db).await? {
+        *counts.entry(state.to_string()).or_default() += n as usize;
     }
     let counts: Vec<Value> = counts
         .into_iter()
@@ -67,7 +85,7 @@ pub async fn build(
     // Recording a send by hand logs the send and the clock's start as two `sent` events; a
     // request is listed once, with the first.
     let mut listed = std::collections::HashSet::new();
-    for e in events::of_kind_between(db, RequestState::Sent.into(), start_utc, now).await? {
+    for e in sent_events {
         if !listed.insert(e.request_id) {
             continue;
         }
@@ -78,19 +96,18 @@ pub async fn build(
             );
         }
     }
-    let inbound_week = inbound::filed_since(db, start_utc).await?;
     // A reply filed under several requests is listed under each.
     let mut answered: Vec<Value> = Vec::new();
-    for m in &inbound_week {
-        for id in inbound::request_ids(db, m).await? {
-            if let Some(r) = by_id.get(&id) {
+    for (i, ids) in &filed_under {
+        let m = &inbound_week[*i];
+        for id in ids {
+            if let Some(r) = by_id.get(id) {
                 answered.push(json!({"reference": r.reference, "authority": authority(r),
                     "date": iso_date(london_date(m.received_at.unwrap_or(now))), "kind": m.kind}));
             }
         }
     }
-    let classified: Vec<Value> = classifications::since(db, start_utc)
-        .await?
+    let classified: Vec<Value> = classified_week
         .iter()
         .filter_map(|c| {
             let r = by_id.get(&c.request_id)?;
@@ -101,11 +118,16 @@ pub async fn build(
     // The same lists as `foi status` (one rule for what is late and what is due soon); the
     // digest lists the councils' answers coming due.
     let (overdue, upcoming) = super::status::deadline_lists(&all, &names, &cal, today)?;
-    let overdue: Vec<Value> = overdue
+    let id_of: HashMap<&str, i32> = all.iter().map(|r| (r.reference.as_str(), r.id)).collect();
+    let overdue: Vec<(i32, Value)> = overdue
         .into_iter()
-        .map(|o| {
-            json!({"reference": o.reference, "authority": o.authority, "due": iso_date(o.due),
-            "working_days_overdue": o.working_days_overdue, "state": o.state})
+        .filter_map(|o| {
+            let id = *id_of.get(o.reference.as_str())?;
+            Some((
+                id,
+                json!({"reference": o.reference, "authority": o.authority, "due": iso_date(o.due),
+                "working_days_overdue": o.working_days_overdue, "state": o.state}),
+            ))
         })
         .collect();
     let upcoming: Vec<Value> = upcoming
@@ -122,9 +144,7 @@ pub async fn build(
         .map(|r| json!({"reference": r.reference, "authority": authority(r), "received": iso_date(london_date(r.updated_at))}))
         .collect();
     let mut problems = Vec::new();
-    for m in
-        messages::outbound_in_states(db, &[MessageState::Failed, MessageState::Uncertain]).await?
-    {
+    for m in problem_messages {
         let r = m.request_id.and_then(|id| by_id.get(&id));
         problems.push(json!({
             "reference": r.map(|r| r.reference.clone()).unwrap_or_default(),
@@ -141,7 +161,8 @@ pub async fn build(
             "date": m.received_at.map(|d| iso_date(london_date(d))).unwrap_or_default()})
         })
         .collect();
-    let waiting = waiting_on_staff(app, db, &all, &authority, today).await?;
+    let overdue = summarise(overdue, &all, &names, &campaign_names(db).await?);
+    let waiting = waiting_on_staff(app, db, &all, drafts, &authority, today).await?;
     // A chase is short enough to paste from the digest itself; a request letter is long, so
     // the digest says where it is.
     let tasks: Vec<Value> = super::tasks::open(app, db, now)
@@ -184,7 +205,10 @@ pub async fn build(
         "week": {"iso": iso_week, "start": iso_date(start), "end": iso_date(start + Duration::days(6))},
         "generated_at": now.with_timezone(&London).format("%Y-%m-%d %H:%M").to_string(),
         "counts": counts, "sent": sent, "answered": answered, "classified": classified,
-        "overdue": overdue, "upcoming": upcoming, "awaiting_classification": awaiting,
+        "overdue": overdue.shown, "overdue_total": overdue.total, "overdue_more": overdue.more,
+        "overdue_by_authority": overdue.by_authority, "overdue_by_campaign": overdue.by_campaign,
+        "overdue_authorities": overdue.authorities,
+        "upcoming": upcoming, "awaiting_classification": awaiting,
         "delivery_problems": problems, "unmatched": unmatched, "tasks": tasks,
         "drafts": waiting.drafts, "late_reviews": waiting.late_reviews,
         "review_replies": waiting.review_replies, "complaint_windows": waiting.complaint_windows,
@@ -217,6 +241,7 @@ async fn waiting_on_staff(
     app: &AppContext,
     db: &impl ConnectionTrait,
     all: &[RequestModel],
+    drafts: Vec<crate::store::messages::MessageModel>,
     authority: &(dyn Fn(&RequestModel) -> String + Sync),
     today: NaiveDate,
 ) -> ServiceResult<Waiting> {
@@ -226,7 +251,28 @@ async fn waiting_on_staff(
     let clock = app.clock_settings();
     let mut w = Waiting::default();
     let by_id: HashMap<i32, &RequestModel> = all.iter().map(|r| (r.id, r)).collect();
-    for m in messages::outbound_in_states(db, &[MessageState::Draft]).await? {
+    // Only these states give the digest anything to say here (a late review, a reply to a
+    // review, a closing complaint window, a stopped clock); their clocks and replies are read
+    // in a few queries, not one per request.
+    let interesting = |s: RequestState| {
+        matches!(
+            s,
+            S::InternalReview | S::ReviewUpheld | S::ClarificationRequested | S::FeesNotice
+        )
+    };
+    let ids: Vec<i32> = all
+        .iter()
+        .filter(|r| interesting(r.state))
+        .map(|r| r.id)
+        .collect();
+    let mut clocks = crate::store::clock_events::for_requests(db, &ids).await?;
+    let review_ids: Vec<i32> = all
+        .iter()
+        .filter(|r| r.state == S::InternalReview)
+        .map(|r| r.id)
+        .collect();
+    let replies = inbound::response_times(db, &review_ids).await?;
+    for m in drafts {
         let Some(r) = m.request_id.and_then(|id| by_id.get(&id)) else {
             continue;
         };
@@ -236,25 +282,22 @@ async fn waiting_on_staff(
         }));
     }
     for r in all {
-        let interesting = matches!(
-            r.state,
-            S::InternalReview
-                | S::ReviewUpheld
-                | S::Refused
-                | S::PartiallySuccessful
-                | S::NotHeld
-                | S::ClarificationRequested
-                | S::FeesNotice
-        );
-        if !interesting {
+        if !interesting(r.state) {
             continue;
         }
         let Ok(regime) = r.regime.parse::<Regime>() else {
             continue;
         };
-        let Some(d) = super::deadlines::current(db, &cal, &clock, r).await? else {
+        let events = clocks.remove(&r.id).unwrap_or_default();
+        if events.is_empty() {
             continue;
-        };
+        }
+        let d = crate::calendar::compute(&cal, regime, &events, &clock).map_err(|source| {
+            super::ServiceError::Clock {
+                reference: r.reference.clone(),
+                source,
+            }
+        })?;
         let base = || json!({"reference": r.reference, "authority": authority(r)});
         let with = |mut v: Value, extra: Value| {
             if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
@@ -278,13 +321,11 @@ async fn waiting_on_staff(
             // A council's reply filed after the review was asked for is most likely its
             // outcome, which only staff can record (`foi review-outcome`).
             if let Some(asked) = d.review_requested {
-                let reply = messages::for_request(db, r.id)
-                    .await?
+                let reply = replies
+                    .get(&r.id)
                     .into_iter()
-                    .filter(|m| m.direction == crate::domain::Direction::Inbound)
-                    .filter(|m| m.kind == MessageKind::Response)
-                    .filter_map(|m| m.received_at)
-                    .map(london_date)
+                    .flatten()
+                    .map(|at| london_date(*at))
                     .filter(|day| *day >= asked)
                     .max();
                 if let Some(day) = reply {
@@ -309,8 +350,7 @@ async fn waiting_on_staff(
             } else {
                 ClockEventKind::ClarificationRequested
             };
-            let since = crate::store::clock_events::for_request(db, r.id)
-                .await?
+            let since = events
                 .iter()
                 .filter(|e| e.kind == wanted)
                 .map(|e| e.date)
@@ -333,6 +373,110 @@ async fn waiting_on_staff(
         }
     }
     Ok(w)
+}
+
+/// The requests the digest lists by state: late, due soon, waiting to be classified, and
+/// those whose later life it follows (see `waiting_on_staff`).
+const LISTED: [RequestState; 10] = [
+    RequestState::Sent,
+    RequestState::Acknowledged,
+    RequestState::Extended,
+    RequestState::Overdue,
+    RequestState::VeryOverdue,
+    RequestState::ResponseReceived,
+    RequestState::InternalReview,
+    RequestState::ReviewUpheld,
+    RequestState::ClarificationRequested,
+    RequestState::FeesNotice,
+];
+
+/// Past this many overdue requests the digest lists the most overdue and counts the rest
+/// by council and campaign: ten thousand lines is not a digest anyone reads.
+pub const OVERDUE_LISTED: usize = 50;
+/// The councils counted by name in a summarised digest (those with the most overdue).
+const COUNCILS_LISTED: usize = 20;
+
+/// The overdue part of the digest: every request while there are few, else the most
+/// overdue with counts.
+struct Summary {
+    shown: Vec<Value>,
+    total: usize,
+    /// How many are not listed (0 when all are).
+    more: usize,
+    /// Counts per council (the most-late councils, at most `COUNCILS_LISTED`) and per
+    /// campaign, most first (empty when all requests are listed).
+    by_authority: Vec<Value>,
+    /// How many councils have overdue requests (when summarised).
+    authorities: usize,
+    by_campaign: Vec<Value>,
+}
+
+async fn campaign_names(db: &impl ConnectionTrait) -> ServiceResult<HashMap<i32, String>> {
+    Ok(crate::store::campaigns::all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+fn summarise(
+    mut overdue: Vec<(i32, Value)>,
+    all: &[RequestModel],
+    authorities: &HashMap<i32, String>,
+    campaigns: &HashMap<i32, String>,
+) -> Summary {
+    let total = overdue.len();
+    if total <= OVERDUE_LISTED {
+        return Summary {
+            shown: overdue.into_iter().map(|(_, v)| v).collect(),
+            total,
+            more: 0,
+            authorities: 0,
+            by_authority: Vec::new(),
+            by_campaign: Vec::new(),
+        };
+    }
+    let by_id: HashMap<i32, &RequestModel> = all.iter().map(|r| (r.id, r)).collect();
+    let count = |key: &dyn Fn(&RequestModel) -> String| -> Vec<Value> {
+        let mut n: HashMap<String, usize> = HashMap::new();
+        for (id, _) in &overdue {
+            if let Some(r) = by_id.get(id) {
+                *n.entry(key(r)).or_default() += 1;
+            }
+        }
+        let mut v: Vec<(String, usize)> = n.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v.into_iter()
+            .map(|(name, count)| json!({"name": name, "count": count}))
+            .collect()
+    };
+    let mut by_authority = count(&|r| {
+        authorities
+            .get(&r.authority_id)
+            .cloned()
+            .unwrap_or_default()
+    });
+    let councils = by_authority.len();
+    by_authority.truncate(COUNCILS_LISTED);
+    let by_campaign = count(&|r| {
+        r.campaign_id
+            .and_then(|c| campaigns.get(&c).cloned())
+            .unwrap_or_else(|| "(no campaign)".into())
+    });
+    // Most overdue first; the oldest request first among equals.
+    overdue.sort_by(|a, b| {
+        let late = |v: &Value| v["working_days_overdue"].as_i64().unwrap_or(0);
+        late(&b.1).cmp(&late(&a.1)).then(a.0.cmp(&b.0))
+    });
+    overdue.truncate(OVERDUE_LISTED);
+    Summary {
+        shown: overdue.into_iter().map(|(_, v)| v).collect(),
+        total,
+        more: total - OVERDUE_LISTED,
+        authorities: councils,
+        by_authority,
+        by_campaign,
+    }
 }
 
 /// What the digest job did.

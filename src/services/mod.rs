@@ -22,6 +22,7 @@ pub mod drafts;
 pub mod export;
 pub mod findings;
 pub mod follow_up;
+pub mod generate;
 pub mod holidays;
 pub mod imports;
 pub mod ingest;

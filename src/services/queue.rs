@@ -494,11 +494,20 @@ async fn enqueue(
     now: DateTime<Utc>,
     r: &requests::RequestModel,
 ) -> ServiceResult<()> {
-    let Some(to) = r.to_address.clone() else {
-        return Ok(());
-    };
-    messages::enqueue(
-        db,
+    if let Some(m) = outbox_letter(app, now, r) {
+        messages::enqueue(db, m, now).await?;
+    }
+    Ok(())
+}
+
+/// The request's letter as it goes in the outbox (none without an address).
+fn outbox_letter(
+    app: &AppContext,
+    now: DateTime<Utc>,
+    r: &requests::RequestModel,
+) -> Option<messages::NewOutbound> {
+    let to = r.to_address.clone()?;
+    Some(
         messages::NewOutbound::new(
             MessageKind::Request,
             &app.settings.mail.from_address,
@@ -509,10 +518,7 @@ async fn enqueue(
             new_message_id(&r.reference, &app.settings.mail.reply_domain, now),
         )
         .for_request(r.id),
-        now,
     )
-    .await?;
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -594,6 +600,7 @@ pub async fn campaign(
         ..Default::default()
     };
     let mut preview_number = requests::next_reference(&txn, now.year()).await?.number();
+    let mut pending: Pending = Vec::new();
     // Councils a one-link template cannot write one letter to (per-council mode).
     let mut several: Vec<String> = Vec::new();
     for (authority, group) in by_authority(links) {
@@ -674,7 +681,67 @@ pub async fn campaign(
                 ));
                 continue;
             }
-            let stored = requests::insert(&txn, now, &input.actor, |reference| {
+            pending.push((authority.clone(), links, to.clone()));
+        }
+    }
+    if !several.is_empty() {
+        txn.rollback().await?;
+        return Err(ServiceError::Refused(format!(
+            "template {template} is written about one twinning link, and {} council(s) have several not yet asked about: {}; \
+             queue one letter per link with --per link, or use a template that lists the council's links ({{{{#each twinnings}}}}); nothing was queued",
+            several.len(),
+            several.join(", ")
+        )));
+    }
+    if dry_run {
+        txn.rollback().await?;
+        return Ok(out);
+    }
+    store_letters(app, &txn, now, &input, campaign_id, pending, &mut out).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// A campaign's letters, each to a council about its links, by email to `to` or not.
+type Pending = Vec<(AuthorityModel, LetterLinks, Option<String>)>;
+
+/// Stores a campaign's letters: written under the next free references, then the requests,
+/// their links, their `created` events and their outbox letters in a few multi-row INSERTs
+/// (one INSERT and one savepoint per row made a 10,000-letter campaign take a minute). If a
+/// reference is taken meanwhile, they are stored one by one instead.
+async fn store_letters(
+    app: &AppContext,
+    txn: &sea_orm::DatabaseTransaction,
+    now: DateTime<Utc>,
+    input: &QueueCampaign,
+    campaign_id: Option<i32>,
+    pending: Pending,
+    out: &mut CampaignOutcome,
+) -> ServiceResult<()> {
+    let (template, vars, actor) = (input.template.as_str(), &input.vars, input.actor.as_str());
+    let first = requests::next_reference(txn, now.year()).await?.number();
+    let mut batch = Vec::with_capacity(pending.len());
+    for (i, (authority, links, to)) in pending.iter().enumerate() {
+        let reference = Reference::new(now.year(), first + i as u32);
+        let new = new_request(
+            app,
+            now,
+            template,
+            authority,
+            links,
+            campaign_id,
+            input.via,
+            to.as_deref(),
+            &reference,
+            vars,
+        )?;
+        batch.push((reference, new));
+    }
+    let Some(stored) = requests::insert_batch(txn, now, actor, batch).await? else {
+        // Someone took a number: one by one, each finding its own.
+        let mut next = None;
+        for (authority, links, to) in pending {
+            let stored = requests::insert_numbered(txn, now, actor, &mut next, |reference| {
                 new_request(
                     app,
                     now,
@@ -689,25 +756,22 @@ pub async fn campaign(
                 )
             })
             .await?;
-            hand_over(app, &txn, now, &stored, &input.actor).await?;
+            hand_over(app, txn, now, &stored, actor).await?;
             out.queued.push(stored_letter(stored, &authority, &links));
         }
+        return Ok(());
+    };
+    let mut letters = Vec::new();
+    for (r, (authority, links, _)) in stored.into_iter().zip(pending) {
+        if r.channel.by_email() {
+            letters.extend(outbox_letter(app, now, &r));
+        } else {
+            submit_task(txn, &r, actor, now).await?;
+        }
+        out.queued.push(stored_letter(r, &authority, &links));
     }
-    if !several.is_empty() {
-        txn.rollback().await?;
-        return Err(ServiceError::Refused(format!(
-            "template {template} is written about one twinning link, and {} council(s) have several not yet asked about: {}; \
-             queue one letter per link with --per link, or use a template that lists the council's links ({{{{#each twinnings}}}}); nothing was queued",
-            several.len(),
-            several.join(", ")
-        )));
-    }
-    if dry_run {
-        txn.rollback().await?;
-    } else {
-        txn.commit().await?;
-    }
-    Ok(out)
+    messages::enqueue_many(txn, letters, now).await?;
+    Ok(())
 }
 
 /// The campaign's links grouped by council, in the order they were listed (by council).

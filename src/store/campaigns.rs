@@ -39,3 +39,8 @@ pub async fn find_or_create(db: &impl ConnectionTrait, name: &str) -> StoreResul
     .insert(db)
     .await?)
 }
+
+/// Every campaign.
+pub async fn all(db: &impl ConnectionTrait) -> StoreResult<Vec<CampaignModel>> {
+    Ok(Campaign::find().all(db).await?)
+}

@@ -78,3 +78,28 @@ pub async fn request_ids(db: &impl ConnectionTrait) -> StoreResult<Vec<i32>> {
     ids.sort_unstable();
     Ok(ids)
 }
+
+/// The clock events of each of `request_ids` (ordered as [`rows`] orders them), read in a
+/// few queries rather than one per request.
+pub async fn for_requests(
+    db: &impl ConnectionTrait,
+    request_ids: &[i32],
+) -> StoreResult<std::collections::HashMap<i32, Vec<ClockEvent>>> {
+    let mut out: std::collections::HashMap<i32, Vec<ClockEvent>> = Default::default();
+    for chunk in request_ids.chunks(super::requests::IN_CHUNK) {
+        for r in ClockEventRow::find()
+            .filter(clock_event::Column::RequestId.is_in(chunk.iter().copied()))
+            .order_by_asc(clock_event::Column::Date)
+            .order_by_asc(clock_event::Column::Id)
+            .all(db)
+            .await?
+        {
+            if let Ok(k) = r.kind.parse::<ClockEventKind>() {
+                out.entry(r.request_id)
+                    .or_default()
+                    .push(ClockEvent::new(r.date, k));
+            }
+        }
+    }
+    Ok(out)
+}

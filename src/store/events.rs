@@ -19,7 +19,21 @@ pub async fn record(
     actor: &str,
     data: Option<serde_json::Value>,
 ) -> StoreResult<EventModel> {
-    Ok(event::ActiveModel {
+    Ok(row(request_id, at, kind, detail, actor, data)
+        .insert(db)
+        .await?)
+}
+
+/// The row [`record`] inserts, for a caller writing many at once (`bulk::insert_all`).
+pub fn row(
+    request_id: i32,
+    at: DateTime<Utc>,
+    kind: impl Into<EventKind>,
+    detail: impl Into<String>,
+    actor: &str,
+    data: Option<serde_json::Value>,
+) -> event::ActiveModel {
+    event::ActiveModel {
         request_id: Set(request_id),
         at: Set(at),
         kind: Set(kind.into().as_str()),
@@ -28,8 +42,6 @@ pub async fn record(
         data: Set(data.map(|d| d.to_string())),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
 }
 
 /// A timeline event, its kind read back as the program knows it.

@@ -350,3 +350,62 @@ pub async fn set_imap_mark(
     }
     Ok(())
 }
+
+/// When each of `request_ids` received a council's response: the replies filed under it
+/// (as its first request or linked to it), as [`super::messages::for_request`] finds them,
+/// in a few queries rather than one per request.
+pub async fn response_times(
+    db: &impl ConnectionTrait,
+    request_ids: &[i32],
+) -> StoreResult<std::collections::HashMap<i32, Vec<DateTime<Utc>>>> {
+    use sea_orm::QuerySelect;
+    let mut out: std::collections::HashMap<i32, Vec<DateTime<Utc>>> = Default::default();
+    let response = || {
+        Message::find()
+            .filter(message::Column::Direction.eq(Direction::Inbound))
+            .filter(message::Column::Kind.eq(MessageKind::Response))
+    };
+    for chunk in request_ids.chunks(super::requests::IN_CHUNK) {
+        let own: Vec<(i32, Option<i32>, Option<DateTime<Utc>>)> = response()
+            .select_only()
+            .column(message::Column::Id)
+            .column(message::Column::RequestId)
+            .column(message::Column::ReceivedAt)
+            .filter(message::Column::RequestId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut seen: std::collections::HashSet<(i32, i32)> = Default::default();
+        for (id, request, at) in own {
+            if let Some(request) = request {
+                seen.insert((id, request));
+                out.entry(request).or_default().extend(at);
+            }
+        }
+        let links = message_request::Entity::find()
+            .filter(message_request::Column::RequestId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        let ids: Vec<i32> = links.iter().map(|l| l.message_id).collect();
+        let mut when: std::collections::HashMap<i32, Option<DateTime<Utc>>> = Default::default();
+        for ids in ids.chunks(super::requests::IN_CHUNK) {
+            let rows: Vec<(i32, Option<DateTime<Utc>>)> = response()
+                .select_only()
+                .column(message::Column::Id)
+                .column(message::Column::ReceivedAt)
+                .filter(message::Column::Id.is_in(ids.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            when.extend(rows);
+        }
+        for l in links {
+            if let Some(at) = when.get(&l.message_id) {
+                if seen.insert((l.message_id, l.request_id)) {
+                    out.entry(l.request_id).or_default().extend(*at);
+                }
+            }
+        }
+    }
+    Ok(out)
+}

@@ -110,7 +110,21 @@ pub async fn enqueue(
     m: NewOutbound,
     now: DateTime<Utc>,
 ) -> StoreResult<MessageModel> {
-    Ok(message::ActiveModel {
+    Ok(outbound_row(m, now).insert(db).await?)
+}
+
+/// [`enqueue`] for many messages, in a few multi-row INSERTs (a campaign's letters).
+pub async fn enqueue_many(
+    db: &impl ConnectionTrait,
+    ms: Vec<NewOutbound>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    super::bulk::insert_all(db, ms.into_iter().map(|m| outbound_row(m, now)).collect()).await?;
+    Ok(())
+}
+
+fn outbound_row(m: NewOutbound, now: DateTime<Utc>) -> message::ActiveModel {
+    message::ActiveModel {
         request_id: Set(m.request_id),
         direction: Set(Direction::Outbound),
         kind: Set(m.kind),
@@ -141,8 +155,6 @@ pub async fn enqueue(
         ),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
 }
 
 /// Claims the next due outbound message for `worker` until `lease_until`, skipping the
@@ -178,7 +190,8 @@ pub async fn claim(
     let sql = format!(
         "UPDATE messages SET state = 'sending', lease_until = {}, attempts = attempts + 1, claimed_by = {} \
          WHERE state IN {states} AND id = (\
-           SELECT id FROM messages WHERE direction = 'outbound' AND {due}{skip} ORDER BY id LIMIT 1{lock}) \
+           SELECT id FROM messages WHERE direction = 'outbound' AND state IN {states} AND {due}{skip} \
+           ORDER BY id LIMIT 1{lock}) \
          RETURNING id",
         p(1),
         p(2),
@@ -191,7 +204,8 @@ pub async fn claim(
     Ok(Message::find_by_id(id).one(db).await?)
 }
 
-/// The states a worker may claim, and the condition for one due at `now_param`. A delivering
+/// The states a worker may claim (written as the partial indexes of migration 16 are, so the
+/// claim finds its row through them), and the condition for one due at `now_param`. A delivering
 /// transport also takes request letters the file transport wrote out while their request
 /// still waits to go (never reminders or staff mail written long ago).
 fn claimable(include_written: bool, now_param: &str) -> (&'static str, String) {
@@ -572,11 +586,13 @@ pub async fn due_exists(
         DbBackend::Postgres => "$1",
         _ => "?",
     };
-    let (_, due) = claimable(include_written, p);
+    let (states, due) = claimable(include_written, p);
     let row = db
         .query_one(Statement::from_sql_and_values(
             backend,
-            format!("SELECT 1 AS due FROM messages WHERE direction = 'outbound' AND {due} LIMIT 1"),
+            format!(
+                "SELECT 1 AS due FROM messages WHERE direction = 'outbound' AND state IN {states} AND {due} LIMIT 1"
+            ),
             [Value::from(now)],
         ))
         .await?;

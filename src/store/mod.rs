@@ -2,6 +2,7 @@
 //! queries the rest of the program needs, one file per table or concern.
 
 pub mod authorities;
+pub mod bulk;
 pub mod campaigns;
 pub mod chases;
 pub mod classifications;

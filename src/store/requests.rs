@@ -9,8 +9,8 @@ use super::{events, StoreError, StoreResult};
 use crate::domain::{Channel, Reference, RequestState};
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -63,6 +63,26 @@ pub async fn insert<C, F, E>(
     db: &C,
     now: DateTime<Utc>,
     actor: &str,
+    build: F,
+) -> Result<RequestModel, E>
+where
+    C: ConnectionTrait + TransactionTrait,
+    F: FnMut(&Reference) -> Result<NewRequest, E>,
+    E: From<StoreError>,
+{
+    let mut next = None;
+    insert_numbered(db, now, actor, &mut next, build).await
+}
+
+/// [`insert`] for a caller inserting many in one transaction (a campaign): `next` carries the
+/// number to try first from one call to the next, so the year's references are read once
+/// rather than once per request (which made queueing a campaign quadratic). A number taken
+/// meanwhile is caught by the unique constraint, and the references are read again.
+pub async fn insert_numbered<C, F, E>(
+    db: &C,
+    now: DateTime<Utc>,
+    actor: &str,
+    next: &mut Option<u32>,
     mut build: F,
 ) -> Result<RequestModel, E>
 where
@@ -72,7 +92,10 @@ where
 {
     let mut last_err = None;
     for _ in 0..8 {
-        let reference = next_reference(db, now.year()).await?;
+        let reference = match next.take() {
+            Some(n) => Reference::new(now.year(), n),
+            None => next_reference(db, now.year()).await?,
+        };
         let new = build(&reference)?;
         let sp = db.begin().await.map_err(StoreError::from)?;
         let result = request::ActiveModel {
@@ -115,22 +138,13 @@ where
                     model.id,
                     now,
                     new.state,
-                    format!(
-                        "{} request {} created from template {}{}",
-                        new.state,
-                        model.reference,
-                        new.template,
-                        if new.channel.by_email() {
-                            String::new()
-                        } else {
-                            format!(", to go {}", new.channel.how())
-                        }
-                    ),
+                    created_detail(&reference, &new),
                     actor,
                     None,
                 )
                 .await?;
                 sp.commit().await.map_err(StoreError::from)?;
+                *next = Some(reference.number() + 1);
                 return Ok(model);
             }
             Err(e) => {
@@ -155,6 +169,132 @@ where
         last_err.map(|e| e.to_string()).unwrap_or_default()
     ))
     .into())
+}
+
+/// Inserts many requests at once, each under the reference it was built with, with their
+/// links and `created` events, in a few multi-row INSERTs inside a savepoint. `Ok(None)` when
+/// a reference or a campaign's link is already taken (another writer got there first): then
+/// nothing was written, and the caller inserts them one by one with [`insert_numbered`],
+/// which finds free numbers and names a clash.
+pub async fn insert_batch<C>(
+    db: &C,
+    now: DateTime<Utc>,
+    actor: &str,
+    items: Vec<(Reference, NewRequest)>,
+) -> StoreResult<Option<Vec<RequestModel>>>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let sp = db.begin().await?;
+    let rows: Vec<request::ActiveModel> = items
+        .iter()
+        .map(|(reference, new)| request::ActiveModel {
+            reference: Set(reference.to_string()),
+            authority_id: Set(new.authority_id),
+            campaign_id: Set(new.campaign_id),
+            twinning_id: Set(new.twinning_id),
+            template: Set(new.template.clone()),
+            regime: Set(new.regime.clone()),
+            state: Set(new.state),
+            subject: Set(new.subject.clone()),
+            body: Set(new.body.clone()),
+            reply_to: Set(new.reply_to.clone()),
+            to_address: Set(new.to_address.clone()),
+            vars: Set(new.vars.to_string()),
+            channel: Set(new.channel),
+            portal_reference: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            sent_at: Set(None),
+            ..Default::default()
+        })
+        .collect();
+    if let Err(e) = super::bulk::insert_all(&sp, rows).await {
+        sp.rollback().await?;
+        return match e {
+            StoreError::Db(e) if is_unique_violation(&e) => Ok(None),
+            e => Err(e),
+        };
+    }
+    // The ids the database gave, by reference (unique).
+    let refs: Vec<String> = items.iter().map(|(r, _)| r.to_string()).collect();
+    let mut ids: HashMap<String, i32> = HashMap::new();
+    for chunk in refs.chunks(IN_CHUNK) {
+        let found: Vec<(i32, String)> = Request::find()
+            .select_only()
+            .column(request::Column::Id)
+            .column(request::Column::Reference)
+            .filter(request::Column::Reference.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(&sp)
+            .await?;
+        ids.extend(found.into_iter().map(|(id, r)| (r, id)));
+    }
+    let mut models = Vec::with_capacity(items.len());
+    let mut links = Vec::new();
+    let mut created = Vec::new();
+    for (reference, new) in items {
+        let id = *ids.get(reference.as_str()).ok_or_else(|| {
+            StoreError::Conflict(format!("request {reference} vanished as it was stored"))
+        })?;
+        links.extend(
+            new.twinning_ids
+                .iter()
+                .map(|t| request_twinning::ActiveModel {
+                    request_id: Set(id),
+                    twinning_id: Set(*t),
+                }),
+        );
+        created.push(events::row(
+            id,
+            now,
+            new.state,
+            created_detail(&reference, &new),
+            actor,
+            None,
+        ));
+        models.push(RequestModel {
+            id,
+            reference: reference.to_string(),
+            authority_id: new.authority_id,
+            campaign_id: new.campaign_id,
+            twinning_id: new.twinning_id,
+            template: new.template,
+            regime: new.regime,
+            state: new.state,
+            subject: new.subject,
+            body: new.body,
+            reply_to: new.reply_to,
+            to_address: new.to_address,
+            vars: new.vars.to_string(),
+            created_at: now,
+            updated_at: now,
+            sent_at: None,
+            response_due: None,
+            deadlines: None,
+            channel: new.channel,
+            portal_reference: None,
+        });
+    }
+    super::bulk::insert_all(&sp, links).await?;
+    super::bulk::insert_all(&sp, created).await?;
+    sp.commit().await?;
+    Ok(Some(models))
+}
+
+/// What a new request's `created` event says.
+fn created_detail(reference: &Reference, new: &NewRequest) -> String {
+    format!(
+        "{} request {} created from template {}{}",
+        new.state,
+        reference,
+        new.template,
+        if new.channel.by_email() {
+            String::new()
+        } else {
+            format!(", to go {}", new.channel.how())
+        }
+    )
 }
 
 fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
@@ -209,13 +349,16 @@ pub async fn links_by_request(
     if request_ids.is_empty() {
         return Ok(out);
     }
-    let rows = request_twinning::Entity::find()
-        .filter(request_twinning::Column::RequestId.is_in(request_ids.iter().copied()))
-        .order_by_asc(request_twinning::Column::TwinningId)
-        .all(db)
-        .await?;
-    for row in rows {
-        out.entry(row.request_id).or_default().push(row.twinning_id);
+    // In chunks: PostgreSQL takes at most 65,535 parameters in one statement.
+    for chunk in request_ids.chunks(IN_CHUNK) {
+        let rows = request_twinning::Entity::find()
+            .filter(request_twinning::Column::RequestId.is_in(chunk.iter().copied()))
+            .order_by_asc(request_twinning::Column::TwinningId)
+            .all(db)
+            .await?;
+        for row in rows {
+            out.entry(row.request_id).or_default().push(row.twinning_id);
+        }
     }
     Ok(out)
 }
@@ -238,18 +381,23 @@ pub async fn links_of(
 }
 
 /// The authority's requests (from `template`, or any), oldest first, each with the links it
-/// covers. A withdrawn request counts: asking again after withdrawing is a decision
+/// covers; without their letters (see [`without_letters`]): a campaign reads every council's.
+/// A withdrawn request counts: asking again after withdrawing is a decision
 /// (`--again`), not something a campaign re-run should do by itself.
 pub async fn covering(
     db: &impl ConnectionTrait,
     authority_id: i32,
     template: Option<&str>,
 ) -> StoreResult<Vec<(RequestModel, Vec<i32>)>> {
-    let mut q = Request::find().filter(request::Column::AuthorityId.eq(authority_id));
+    let mut q = without_letters(&[]).filter(request::Column::AuthorityId.eq(authority_id));
     if let Some(t) = template {
         q = q.filter(request::Column::Template.eq(t));
     }
-    let rows = q.order_by_asc(request::Column::Id).all(db).await?;
+    let rows = q
+        .order_by_asc(request::Column::Id)
+        .into_model::<RequestModel>()
+        .all(db)
+        .await?;
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut links = links_by_request(db, &ids).await?;
     Ok(rows
@@ -324,11 +472,31 @@ pub struct RequestRow {
     pub portal_reference: Option<String>,
 }
 
+/// Ids per `IN (…)` list: well under PostgreSQL's 65,535 parameters per statement.
+pub const IN_CHUNK: usize = 10_000;
+
+/// Requests without their letters: `body` (and each column in `blank`) read as empty text.
+/// For the commands that read thousands of requests and never a letter (the list, the sweep,
+/// the digest): the letters are most of a request's bytes.
+pub fn without_letters(blank: &[request::Column]) -> sea_orm::Select<Request> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::Iterable;
+    let mut q = Request::find().select_only();
+    for c in request::Column::iter() {
+        if c.as_str() == "body" || blank.iter().any(|b| b.as_str() == c.as_str()) {
+            q = q.column_as(Expr::value(""), c.as_str());
+        } else {
+            q = q.column(c);
+        }
+    }
+    q
+}
+
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &RequestFilter,
 ) -> StoreResult<Vec<RequestRow>> {
-    let mut q = Request::find().order_by_asc(request::Column::Id);
+    let mut q = without_letters(&[]).order_by_asc(request::Column::Id);
     if let Some(state) = filter.state {
         q = q.filter(request::Column::State.eq(state));
     }
@@ -342,7 +510,7 @@ pub async fn list(
             .ok_or_else(|| StoreError::NotFound(format!("no campaign named '{name}'")))?;
         q = q.filter(request::Column::CampaignId.eq(c.id));
     }
-    let requests = q.all(db).await?;
+    let requests = q.into_model::<RequestModel>().all(db).await?;
     rows_for(db, requests).await
 }
 
@@ -356,33 +524,44 @@ pub async fn rows_for(
         v.dedup();
         v
     };
-    let authorities: HashMap<i32, authority::Model> = authority::Entity::find()
-        .filter(authority::Column::Id.is_in(ids(|r| Some(r.authority_id))))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let campaigns: HashMap<i32, String> = campaign::Entity::find()
-        .filter(campaign::Column::Id.is_in(ids(|r| r.campaign_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let mut authorities: HashMap<i32, authority::Model> = HashMap::new();
+    for chunk in ids(|r| Some(r.authority_id)).chunks(IN_CHUNK) {
+        for a in authority::Entity::find()
+            .filter(authority::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            authorities.insert(a.id, a);
+        }
+    }
+    let mut campaigns: HashMap<i32, String> = HashMap::new();
+    for chunk in ids(|r| r.campaign_id).chunks(IN_CHUNK) {
+        for c in campaign::Entity::find()
+            .filter(campaign::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            campaigns.insert(c.id, c.name);
+        }
+    }
     let request_ids: Vec<i32> = requests.iter().map(|r| r.id).collect();
     let mut links = links_by_request(db, &request_ids).await?;
     let mut link_ids: Vec<i32> = links.values().flatten().copied().collect();
     link_ids.extend(requests.iter().filter_map(|r| r.twinning_id));
     link_ids.sort_unstable();
     link_ids.dedup();
-    let twinnings: HashMap<i32, String> = twinning::Entity::find()
-        .filter(twinning::Column::Id.is_in(link_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.partner_city))
-        .collect();
+    let mut twinnings: HashMap<i32, String> = HashMap::new();
+    for chunk in link_ids.chunks(IN_CHUNK) {
+        let rows: Vec<(i32, String)> = twinning::Entity::find()
+            .select_only()
+            .column(twinning::Column::Id)
+            .column(twinning::Column::PartnerCity)
+            .filter(twinning::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        twinnings.extend(rows);
+    }
     Ok(requests
         .into_iter()
         .map(|r| {
@@ -420,13 +599,19 @@ pub async fn references_by_id(
     db: &impl ConnectionTrait,
     ids: &[i32],
 ) -> StoreResult<HashMap<i32, String>> {
-    Ok(Request::find()
-        .filter(request::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.reference))
-        .collect())
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows: Vec<(i32, String)> = Request::find()
+            .select_only()
+            .column(request::Column::Id)
+            .column(request::Column::Reference)
+            .filter(request::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 pub async fn set_state(
@@ -578,6 +763,72 @@ pub async fn in_states(
         .order_by_asc(request::Column::Id)
         .all(db)
         .await?)
+}
+
+/// One page of the requests in any of `states` after `after_id`, oldest first, without their
+/// letters (see [`without_letters`]): the sweep reads every open request a page at a time
+/// instead of holding them all.
+pub async fn in_states_page(
+    db: &impl ConnectionTrait,
+    states: &[RequestState],
+    after_id: i32,
+    limit: u64,
+) -> StoreResult<Vec<RequestModel>> {
+    Ok(without_letters(&[])
+        .filter(request::Column::State.is_in(states.iter().copied()))
+        .filter(request::Column::Id.gt(after_id))
+        .order_by_asc(request::Column::Id)
+        .limit(limit)
+        .into_model::<RequestModel>()
+        .all(db)
+        .await?)
+}
+
+/// How many requests are in each state.
+pub async fn count_by_state(db: &impl ConnectionTrait) -> StoreResult<Vec<(RequestState, i64)>> {
+    Ok(Request::find()
+        .select_only()
+        .column(request::Column::State)
+        .column_as(request::Column::Id.count(), "n")
+        .group_by(request::Column::State)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Requests in any of `states` or with one of `ids`, without their letters, their stored
+/// deadlines or their variables (read as empty text), oldest first: what the digest reads.
+pub async fn digest_rows(
+    db: &impl ConnectionTrait,
+    states: &[RequestState],
+    ids: &[i32],
+) -> StoreResult<Vec<RequestModel>> {
+    let blank = [
+        request::Column::Subject,
+        request::Column::Deadlines,
+        request::Column::Vars,
+    ];
+    let mut out: Vec<RequestModel> = without_letters(&blank)
+        .filter(request::Column::State.is_in(states.iter().copied()))
+        .order_by_asc(request::Column::Id)
+        .into_model::<RequestModel>()
+        .all(db)
+        .await?;
+    let have: std::collections::HashSet<i32> = out.iter().map(|r| r.id).collect();
+    let mut missing: Vec<i32> = ids.iter().copied().filter(|i| !have.contains(i)).collect();
+    missing.sort_unstable();
+    missing.dedup();
+    for chunk in missing.chunks(IN_CHUNK) {
+        out.extend(
+            without_letters(&blank)
+                .filter(request::Column::Id.is_in(chunk.iter().copied()))
+                .into_model::<RequestModel>()
+                .all(db)
+                .await?,
+        );
+    }
+    out.sort_by_key(|r| r.id);
+    Ok(out)
 }
 
 pub async fn for_authority(

@@ -199,6 +199,8 @@ fn the_digest_renders_empty_sections_as_none() {
         "week": {"iso": "2026-W48", "start": "2026-11-23", "end": "2026-11-29"},
         "generated_at": "2026-11-23 08:00",
         "counts": [], "sent": [], "answered": [], "classified": [], "overdue": [], "upcoming": [],
+        "overdue_total": 0, "overdue_more": 0, "overdue_authorities": 0,
+        "overdue_by_authority": [], "overdue_by_campaign": [],
         "awaiting_classification": [], "delivery_problems": [], "unmatched": [],
         "drafts": [], "late_reviews": [], "review_replies": [], "complaint_windows": [], "stopped_clocks": [],
         "tasks": [], "renewals": [], "renewal_weeks": 12, "first_mentions": [], "suggestions_waiting": 0,

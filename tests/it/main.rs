@@ -32,5 +32,6 @@ mod queueing;
 mod reading;
 mod reports;
 mod reviews;
+mod scale;
 mod search;
 mod smtp_harness;
