@@ -234,13 +234,18 @@ fn measured() -> PathBuf {
 /// with `wait4` for its peak RSS, and fails loudly when it fails.
 fn run_cmd(bin: &Path, db: &BenchDb, args: &[&str]) -> Ran {
     let out_path = db.dir.path().join("stdout");
+    // A file, not a pipe: the child is waited for before its output is read, and a full pipe
+    // would stop it.
+    let err_path = db.dir.path().join("stderr");
     let started = Instant::now();
+    // Reaped by `wait4` below, which also gives its peak memory (std's `wait` cannot).
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(bin)
         .args(args)
         .envs(db.env())
         .current_dir(db.dir.path())
         .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(Stdio::piped())
+        .stderr(std::fs::File::create(&err_path).unwrap())
         .spawn()
         .unwrap();
     let pid = child.id() as libc::pid_t;
@@ -251,11 +256,7 @@ fn run_cmd(bin: &Path, db: &BenchDb, args: &[&str]) -> Ran {
     let secs = started.elapsed().as_secs_f64();
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     if !ok {
-        let mut err = String::new();
-        if let Some(mut e) = child.stderr {
-            use std::io::Read;
-            let _ = e.read_to_string(&mut err);
-        }
+        let err = std::fs::read_to_string(&err_path).unwrap_or_default();
         panic!("foi {} failed ({status}): {err}", args.join(" "));
     }
     Ran {

@@ -796,18 +796,15 @@ pub async fn count_by_state(db: &impl ConnectionTrait) -> StoreResult<Vec<(Reque
         .await?)
 }
 
-/// Requests in any of `states` or with one of `ids`, without their letters, their stored
-/// deadlines or their variables (read as empty text), oldest first: what the digest reads.
+/// Requests in any of `states` or with one of `ids`, without their letters, subjects or
+/// variables (read as empty text), oldest first: what the digest reads.
 pub async fn digest_rows(
     db: &impl ConnectionTrait,
     states: &[RequestState],
     ids: &[i32],
 ) -> StoreResult<Vec<RequestModel>> {
-    let blank = [
-        request::Column::Subject,
-        request::Column::Deadlines,
-        request::Column::Vars,
-    ];
+    // The deadlines stay: the overdue and due-soon lists read the review and complaint dates.
+    let blank = [request::Column::Subject, request::Column::Vars];
     let mut out: Vec<RequestModel> = without_letters(&blank)
         .filter(request::Column::State.is_in(states.iter().copied()))
         .order_by_asc(request::Column::Id)

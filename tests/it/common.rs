@@ -123,6 +123,9 @@ impl TestDb {
                 "FOI__PATHS__DATA_DIR".into(),
                 self.dir.path().join("var").display().to_string(),
             ),
+            // `foi run` serves the dashboard; daemons of tests running side by side each take
+            // a free port instead of all asking for 8080.
+            ("FOI__WEB__BIND".into(), "127.0.0.1:0".into()),
         ]
     }
 }

@@ -51,6 +51,9 @@ pub async fn show(
             "reference": p.reference, "authority_name": p.authority, "state": p.state.as_str(),
             "detail": p.detail,
         })).collect::<Vec<_>>(),
+        "written": w.written_not_sent.iter().map(|d| json!({
+            "reference": d.reference, "authority_name": d.authority, "since": d.created.to_string(),
+        })).collect::<Vec<_>>(),
         "tasks": w.open_tasks.iter().map(|t| json!({
             "reference": t.reference, "authority_name": t.authority, "what": t.what,
             "since": t.created.to_string(),
