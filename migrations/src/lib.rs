@@ -18,6 +18,7 @@ mod m20261204_000012_findings;
 mod m20261204_000013_staff;
 mod m20261204_000015_inline_parts;
 mod m20261205_000016_scale_indexes;
+mod m20261205_000017_search_vector;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_staff::Migration),
             Box::new(m20261204_000015_inline_parts::Migration),
             Box::new(m20261205_000016_scale_indexes::Migration),
+            Box::new(m20261205_000017_search_vector::Migration),
         ]
     }
 }
