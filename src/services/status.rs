@@ -227,32 +227,20 @@ pub async fn status(
     ids.dedup();
     let by_id: HashMap<i32, RequestModel> = reports::requests_by_id(db, &ids).await?;
     let request_of = |id: Option<i32>| id.and_then(|id| by_id.get(&id));
-    for m in drafts {
-        let Some(r) = request_of(m.request_id).filter(|r| in_scope(r)) else {
-            continue;
-        };
-        waiting.drafts.push(DraftLine {
+    // A letter waiting on staff (a draft, or one written and not sent), in the campaign.
+    let letter_line = |m: messages::MessageModel| {
+        let r = request_of(m.request_id).filter(|r| in_scope(r))?;
+        Some(DraftLine {
             id: m.id,
             reference: r.reference.clone(),
             authority: name_of(r),
             kind: m.kind,
             subject: m.subject,
             created: london_date(m.created_at),
-        });
-    }
-    for m in written {
-        let Some(r) = request_of(m.request_id).filter(|r| in_scope(r)) else {
-            continue;
-        };
-        waiting.written_not_sent.push(DraftLine {
-            id: m.id,
-            reference: r.reference.clone(),
-            authority: name_of(r),
-            kind: m.kind,
-            subject: m.subject,
-            created: london_date(m.created_at),
-        });
-    }
+        })
+    };
+    waiting.drafts = drafts.into_iter().filter_map(letter_line).collect();
+    waiting.written_not_sent = written.into_iter().filter_map(letter_line).collect();
     for m in problems {
         let r = request_of(m.request_id);
         if r.is_some_and(|r| !in_scope(r)) || (r.is_none() && campaign_id.is_some()) {

@@ -98,28 +98,7 @@ where
         };
         let new = build(&reference)?;
         let sp = db.begin().await.map_err(StoreError::from)?;
-        let result = request::ActiveModel {
-            reference: Set(reference.to_string()),
-            authority_id: Set(new.authority_id),
-            campaign_id: Set(new.campaign_id),
-            twinning_id: Set(new.twinning_id),
-            template: Set(new.template.clone()),
-            regime: Set(new.regime.clone()),
-            state: Set(new.state),
-            subject: Set(new.subject.clone()),
-            body: Set(new.body.clone()),
-            reply_to: Set(new.reply_to.clone()),
-            to_address: Set(new.to_address.clone()),
-            vars: Set(new.vars.to_string()),
-            channel: Set(new.channel),
-            portal_reference: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            sent_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&sp)
-        .await;
+        let result = new_row(&reference, &new, now).insert(&sp).await;
         match result {
             Ok(model) => {
                 if !new.twinning_ids.is_empty() {
@@ -188,26 +167,7 @@ where
     let sp = db.begin().await?;
     let rows: Vec<request::ActiveModel> = items
         .iter()
-        .map(|(reference, new)| request::ActiveModel {
-            reference: Set(reference.to_string()),
-            authority_id: Set(new.authority_id),
-            campaign_id: Set(new.campaign_id),
-            twinning_id: Set(new.twinning_id),
-            template: Set(new.template.clone()),
-            regime: Set(new.regime.clone()),
-            state: Set(new.state),
-            subject: Set(new.subject.clone()),
-            body: Set(new.body.clone()),
-            reply_to: Set(new.reply_to.clone()),
-            to_address: Set(new.to_address.clone()),
-            vars: Set(new.vars.to_string()),
-            channel: Set(new.channel),
-            portal_reference: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            sent_at: Set(None),
-            ..Default::default()
-        })
+        .map(|(reference, new)| new_row(reference, new, now))
         .collect();
     if let Err(e) = super::bulk::insert_all(&sp, rows).await {
         sp.rollback().await?;
@@ -841,4 +801,28 @@ pub async fn for_authority(
 
 pub async fn get_by_id(db: &impl ConnectionTrait, id: i32) -> StoreResult<Option<RequestModel>> {
     Ok(Request::find_by_id(id).one(db).await?)
+}
+
+/// The row a new request is stored as, one-by-one or in bulk.
+fn new_row(reference: &Reference, new: &NewRequest, now: DateTime<Utc>) -> request::ActiveModel {
+    request::ActiveModel {
+        reference: Set(reference.to_string()),
+        authority_id: Set(new.authority_id),
+        campaign_id: Set(new.campaign_id),
+        twinning_id: Set(new.twinning_id),
+        template: Set(new.template.clone()),
+        regime: Set(new.regime.clone()),
+        state: Set(new.state),
+        subject: Set(new.subject.clone()),
+        body: Set(new.body.clone()),
+        reply_to: Set(new.reply_to.clone()),
+        to_address: Set(new.to_address.clone()),
+        vars: Set(new.vars.to_string()),
+        channel: Set(new.channel),
+        portal_reference: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
 }
