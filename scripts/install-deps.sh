@@ -32,6 +32,8 @@ command -v tesseract >/dev/null 2>&1 || need_apt+=(tesseract-ocr)
 # chromedriver.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+# The scale bench (benches/scale.rs) reads each command's peak memory from GNU time.
+[ -x /usr/bin/time ] || need_apt+=(time)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""

@@ -3,6 +3,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod index_list;
 mod m20261128_000001_create_core;
 mod m20261128_000002_clock_and_holidays;
 mod m20261128_000003_outbox;
@@ -19,6 +20,7 @@ mod m20261204_000013_staff;
 mod m20261204_000015_inline_parts;
 mod m20261205_000016_scale_indexes;
 mod m20261205_000017_search_vector;
+mod m20261206_000018_report_indexes;
 
 pub struct Migrator;
 
@@ -42,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_inline_parts::Migration),
             Box::new(m20261205_000016_scale_indexes::Migration),
             Box::new(m20261205_000017_search_vector::Migration),
+            Box::new(m20261206_000018_report_indexes::Migration),
         ]
     }
 }

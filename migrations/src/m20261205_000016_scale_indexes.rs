@@ -30,20 +30,10 @@ const INDEXES: [(&str, &str); 6] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        for (name, on) in INDEXES {
-            db.execute_unprepared(&format!("CREATE INDEX IF NOT EXISTS {name} ON {on}"))
-                .await?;
-        }
-        Ok(())
+        crate::index_list::create(m, &INDEXES).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        for (name, _) in INDEXES {
-            db.execute_unprepared(&format!("DROP INDEX IF EXISTS {name}"))
-                .await?;
-        }
-        Ok(())
+        crate::index_list::drop(m, &INDEXES).await
     }
 }

@@ -65,6 +65,7 @@ pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
         let rows: Vec<Vec<String>> = s
             .overdue
             .iter()
+            .take(SHOWN)
             .map(|o| {
                 vec![
                     o.reference.clone(),
@@ -85,12 +86,19 @@ pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
             ],
             &rows,
         );
+        more(
+            s.overdue.len(),
+            "less late",
+            "`foi requests list --state overdue` (and `--state very_overdue`), or the dashboard's \
+             requests page sorted by days overdue, list them all",
+        );
     }
     println!("\nDeadlines in the next two weeks ({}):", s.upcoming.len());
     if !s.upcoming.is_empty() {
         let rows: Vec<Vec<String>> = s
             .upcoming
             .iter()
+            .take(SHOWN)
             .map(|u| {
                 vec![
                     u.due.to_string(),
@@ -104,6 +112,11 @@ pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
         output::table(
             &["DUE", "REFERENCE", "AUTHORITY", "WHAT", "WORKING DAYS LEFT"],
             &rows,
+        );
+        more(
+            s.upcoming.len(),
+            "further off",
+            "`foi status --json` and `foi calendar` list them all",
         );
     }
     let w = &s.waiting;
@@ -153,6 +166,17 @@ pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
         }
     );
     Ok(())
+}
+
+/// Lines of a list printed at most: a status is read at a glance, and at scale the late
+/// requests alone run to thousands (`--json` keeps every one).
+const SHOWN: usize = 50;
+
+/// Says how many lines past `SHOWN` were left out, and where to find them.
+fn more(total: usize, which: &str, where_: &str) {
+    if total > SHOWN {
+        println!("… and {} more {which}: {where_}.", total - SHOWN);
+    }
 }
 
 /// " (a, b, c)" for a short list of references, or nothing.

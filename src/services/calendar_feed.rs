@@ -60,11 +60,12 @@ pub async fn write(
         "writing the calendar",
         Some(reports::count_requests(db, campaign_id).await?),
     );
+    let last_id = crate::store::requests::max_id(db).await?;
     let mut after = 0;
-    loop {
-        let page = reports::requests_page(db, campaign_id, after, super::stats::PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
+    while after < last_id {
+        let upto = after.saturating_add(super::stats::PAGE);
+        let page = reports::requests_page(db, campaign_id, after, upto).await?;
+        after = upto;
         for r in &page {
             let Some(d) = crate::store::requests::deadlines_of(r)? else {
                 continue;

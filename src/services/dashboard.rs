@@ -9,7 +9,7 @@ use crate::calendar::{explain_clock, london_date, Explanation};
 use crate::domain::{Channel, RequestState};
 use crate::store::requests::{self, RequestFilter, RequestRow};
 use crate::store::{authorities, clock_events};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// What the request list is narrowed to, and its order.
@@ -69,7 +69,6 @@ pub struct BrowseRow {
     #[serde(flatten)]
     pub row: RequestRow,
     pub nation: String,
-    pub response_due: Option<NaiveDate>,
     /// Working days past the response date, while the council still owes an answer.
     pub working_days_overdue: Option<i64>,
 }
@@ -94,21 +93,19 @@ pub async fn browse(
         .into_iter()
         .map(|a| (a.slug, a.nation))
         .collect();
-    let models: HashMap<String, requests::RequestModel> = requests::all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.reference.clone(), m))
-        .collect();
     let cal = app.calendar().await?;
     let today = london_date(now);
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let nation = nations.get(&row.authority).cloned().unwrap_or_default();
-        let model = models.get(&row.reference);
-        let response_due = model.and_then(|m| m.response_due);
-        let overdue_days = match (response_due, model) {
-            (Some(due), Some(m)) if row.state.awaiting_authority() && due < today => {
-                let regime = super::deadlines::regime_of(m)?;
+        let overdue_days = match row.response_due {
+            Some(due) if row.state.awaiting_authority() && due < today => {
+                let regime = row.regime.parse::<crate::calendar::Regime>().map_err(|e| {
+                    crate::store::StoreError::Invalid(format!(
+                        "{}: stored regime: {e}",
+                        row.reference
+                    ))
+                })?;
                 cal.working_days_between(regime, due, today)
                     .ok()
                     .filter(|d| *d > 0)
@@ -127,7 +124,6 @@ pub async fn browse(
             out.push(BrowseRow {
                 row,
                 nation,
-                response_due,
                 working_days_overdue: overdue_days,
             });
         }
@@ -137,7 +133,7 @@ pub async fn browse(
         Sort::Reference => {}
         Sort::Authority => out.sort_by(|a, b| a.row.authority_name.cmp(&b.row.authority_name)),
         Sort::State => out.sort_by(|a, b| a.row.state.as_str().cmp(b.row.state.as_str())),
-        Sort::Due => out.sort_by_key(|r| (r.response_due.is_none(), r.response_due)),
+        Sort::Due => out.sort_by_key(|r| (r.row.response_due.is_none(), r.row.response_due)),
         Sort::Overdue => out.sort_by_key(|r| std::cmp::Reverse(r.working_days_overdue)),
     }
     Ok(out)

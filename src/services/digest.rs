@@ -8,7 +8,7 @@ use crate::calendar::{london_date, ClockEventKind, Regime};
 use crate::domain::{MessageKind, MessageState, RequestState};
 use crate::mail::new_message_id;
 use crate::store::messages::{self, NewOutbound};
-use crate::store::requests::RequestModel;
+use crate::store::requests::DueFacts;
 use crate::store::{authorities, classifications, digests, events, inbound, locks, requests};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
@@ -56,8 +56,8 @@ pub async fn build(
     }
     let classified_week = classifications::since(db, start_utc).await?;
     let problem_messages =
-        messages::outbound_in_states(db, &[MessageState::Failed, MessageState::Uncertain]).await?;
-    let drafts = messages::outbound_in_states(db, &[MessageState::Draft]).await?;
+        messages::letter_lines(db, &[MessageState::Failed, MessageState::Uncertain], None).await?;
+    let drafts = messages::letter_lines(db, &[MessageState::Draft], None).await?;
     let mut named: Vec<i32> = sent_events.iter().map(|e| e.request_id).collect();
     named.extend(filed_under.iter().flat_map(|(_, ids)| ids.iter().copied()));
     named.extend(classified_week.iter().map(|c| c.request_id));
@@ -68,8 +68,8 @@ pub async fn build(
     for a in authorities::list(db, None).await? {
         names.insert(a.id, a.name);
     }
-    let by_id: HashMap<i32, &RequestModel> = all.iter().map(|r| (r.id, r)).collect();
-    let authority = |r: &RequestModel| names.get(&r.authority_id).cloned().unwrap_or_default();
+    let by_id: HashMap<i32, &DueFacts> = all.iter().map(|r| (r.id, r)).collect();
+    let authority = |r: &DueFacts| names.get(&r.authority_id).cloned().unwrap_or_default();
     let iso_date = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
 
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -165,8 +165,14 @@ pub async fn build(
     let waiting = waiting_on_staff(app, db, &all, drafts, &authority, today).await?;
     // A chase is short enough to paste from the digest itself; a request letter is long, so
     // the digest says where it is.
-    let tasks: Vec<Value> = super::tasks::open(app, db, now)
-        .await?
+    // Each listed chase is written again as of today; past `TASKS_LISTED`, the digest says
+    // how many more there are and where they are (writing thousands would take seconds
+    // and make a digest nobody reads to the end).
+    let mut open_tasks = super::tasks::open_heads(db).await?;
+    let tasks_total = open_tasks.len();
+    open_tasks.truncate(TASKS_LISTED);
+    super::tasks::with_letters(app, db, now, &mut open_tasks).await?;
+    let tasks: Vec<Value> = open_tasks
         .into_iter()
         .map(|t| {
             let paste = t.kind.is_chase();
@@ -211,6 +217,8 @@ pub async fn build(
         "upcoming": upcoming, "awaiting_classification": awaiting,
         "delivery_problems": problems, "unmatched": unmatched, "tasks": tasks,
         "drafts": waiting.drafts, "late_reviews": waiting.late_reviews,
+        "drafts_more": waiting.drafts_total.saturating_sub(DRAFTS_LISTED),
+        "tasks_more": tasks_total.saturating_sub(TASKS_LISTED),
         "review_replies": waiting.review_replies, "complaint_windows": waiting.complaint_windows,
         "stopped_clocks": waiting.stopped_clocks,
         "renewals": renewals, "renewal_weeks": weeks, "first_mentions": mentions,
@@ -228,6 +236,7 @@ pub async fn build(
 #[derive(Default)]
 struct Waiting {
     drafts: Vec<Value>,
+    drafts_total: usize,
     late_reviews: Vec<Value>,
     review_replies: Vec<Value>,
     complaint_windows: Vec<Value>,
@@ -240,9 +249,9 @@ const COMPLAINT_WARNING_DAYS: i64 = 28;
 async fn waiting_on_staff(
     app: &AppContext,
     db: &impl ConnectionTrait,
-    all: &[RequestModel],
-    drafts: Vec<crate::store::messages::MessageModel>,
-    authority: &(dyn Fn(&RequestModel) -> String + Sync),
+    all: &[DueFacts],
+    drafts: Vec<crate::store::messages::LetterLine>,
+    authority: &(dyn Fn(&DueFacts) -> String + Sync),
     today: NaiveDate,
 ) -> ServiceResult<Waiting> {
     use RequestState as S;
@@ -250,7 +259,7 @@ async fn waiting_on_staff(
     let iso_date = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let clock = app.clock_settings();
     let mut w = Waiting::default();
-    let by_id: HashMap<i32, &RequestModel> = all.iter().map(|r| (r.id, r)).collect();
+    let by_id: HashMap<i32, &DueFacts> = all.iter().map(|r| (r.id, r)).collect();
     // Only these states give the digest anything to say here (a late review, a reply to a
     // review, a closing complaint window, a stopped clock); their clocks and replies are read
     // in a few queries, not one per request.
@@ -276,6 +285,10 @@ async fn waiting_on_staff(
         let Some(r) = m.request_id.and_then(|id| by_id.get(&id)) else {
             continue;
         };
+        w.drafts_total += 1;
+        if w.drafts.len() >= DRAFTS_LISTED {
+            continue;
+        }
         w.drafts.push(json!({
             "id": m.id, "reference": r.reference, "authority": authority(r), "kind": m.kind,
             "subject": m.subject, "created": iso_date(london_date(m.created_at)),
@@ -393,6 +406,12 @@ const LISTED: [RequestState; 10] = [
 /// Past this many overdue requests the digest lists the most overdue and counts the rest
 /// by council and campaign: ten thousand lines is not a digest anyone reads.
 pub const OVERDUE_LISTED: usize = 50;
+
+/// Staff tasks listed, each with its letter, at most.
+pub const TASKS_LISTED: usize = 20;
+
+/// Drafts listed at most.
+pub const DRAFTS_LISTED: usize = 50;
 /// The councils counted by name in a summarised digest (those with the most overdue).
 const COUNCILS_LISTED: usize = 20;
 
@@ -421,7 +440,7 @@ async fn campaign_names(db: &impl ConnectionTrait) -> ServiceResult<HashMap<i32,
 
 fn summarise(
     mut overdue: Vec<(i32, Value)>,
-    all: &[RequestModel],
+    all: &[DueFacts],
     authorities: &HashMap<i32, String>,
     campaigns: &HashMap<i32, String>,
 ) -> Summary {
@@ -436,8 +455,8 @@ fn summarise(
             by_campaign: Vec::new(),
         };
     }
-    let by_id: HashMap<i32, &RequestModel> = all.iter().map(|r| (r.id, r)).collect();
-    let count = |key: &dyn Fn(&RequestModel) -> String| -> Vec<Value> {
+    let by_id: HashMap<i32, &DueFacts> = all.iter().map(|r| (r.id, r)).collect();
+    let count = |key: &dyn Fn(&DueFacts) -> String| -> Vec<Value> {
         let mut n: HashMap<String, usize> = HashMap::new();
         for (id, _) in &overdue {
             if let Some(r) = by_id.get(id) {

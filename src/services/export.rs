@@ -333,12 +333,17 @@ async fn fill(
         files: 0,
         missing: Vec::new(),
     };
+    let names = reports::Names::load(db).await?;
+    let last_id = crate::store::requests::max_id(db).await?;
     let mut after = 0;
-    loop {
-        let page = reports::requests_page(db, campaign_id, after, super::stats::PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let facts = reports::facts_for(db, page).await?;
+    while after < last_id {
+        let upto = after.saturating_add(super::stats::PAGE);
+        let page = reports::requests_page(db, campaign_id, after, upto).await?;
+        after = upto;
+        if page.is_empty() {
+            continue;
+        }
+        let facts = reports::facts_for(db, &names, page).await?;
         let ids: Vec<i32> = facts.iter().map(|f| f.id).collect();
         for (m, under) in reports::inbound_for_requests(db, &ids).await? {
             let attachments = inbound::attachments(db, m.id).await?;

@@ -13,8 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// How many requests are read at once.
-pub const PAGE: u64 = 500;
+/// How many request ids are read at once (a page holds at most this many requests).
+pub const PAGE: i32 = 1000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StatsReport {
@@ -41,12 +41,15 @@ pub async fn each_request(
     let cal = app.calendar().await?;
     let settings = app.clock_settings();
     let today = london_date(now);
+    let names = reports::Names::load(db).await?;
+    let last_id = crate::store::requests::max_id(db).await?;
     let mut after = 0;
     let mut seen = 0;
-    loop {
-        let page = reports::facts_page(db, campaign_id, after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
+    while after < last_id {
+        let upto = after.saturating_add(PAGE);
+        let rows = reports::requests_page(db, campaign_id, after, upto).await?;
+        after = upto;
+        let page = reports::facts_for(db, &names, rows).await?;
         for f in &page {
             let a = assess(f, &cal, &settings, today);
             each(f, &a)?;

@@ -7,7 +7,7 @@ use crate::app::AppContext;
 use crate::calendar::{london_date, Regime};
 use crate::domain::{MessageKind, MessageState, RequestState};
 use crate::report::deadlines::{self, DueRow, OverdueLine, UpcomingLine};
-use crate::store::requests::{self, RequestModel};
+use crate::store::requests::{self, DueFacts, RequestModel};
 use crate::store::{authorities, inbound, messages, reports};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
@@ -105,7 +105,7 @@ pub struct Status {
 /// The late requests and the deadlines coming up among `rows` (one rule for the status,
 /// the digest and the calendar feed).
 pub fn deadline_lists(
-    rows: &[RequestModel],
+    rows: &[DueFacts],
     names: &HashMap<i32, String>,
     cal: &crate::calendar::WorkingCalendar,
     today: NaiveDate,
@@ -116,7 +116,7 @@ pub fn deadline_lists(
         let Ok(regime) = r.regime.parse::<Regime>() else {
             continue;
         };
-        let d = requests::deadlines_of(r)?;
+        let d = r.deadlines()?;
         let row = DueRow {
             reference: &r.reference,
             authority: names.get(&r.authority_id).map(String::as_str).unwrap_or(""),
@@ -191,69 +191,64 @@ pub async fn status(
         .collect();
 
     let in_scope = |r: &RequestModel| campaign_id.is_none() || r.campaign_id == campaign_id;
-    let rows: Vec<RequestModel> = requests::in_states(db, &WITH_DEADLINES)
-        .await?
-        .into_iter()
-        .filter(&in_scope)
-        .collect();
+    let rows = requests::due_rows(db, &WITH_DEADLINES, campaign_id).await?;
     let names = authority_names(db).await?;
     let cal = app.calendar().await?;
     let (overdue, upcoming) = deadline_lists(&rows, &names, &cal, today)?;
+    drop(rows);
 
-    let name_of = |r: &RequestModel| names.get(&r.authority_id).cloned().unwrap_or_default();
+    let name_of = |r: &DueFacts| names.get(&r.authority_id).cloned().unwrap_or_default();
     let mut waiting = Waiting::default();
-    for r in requests::in_states(db, &[RequestState::ResponseReceived]).await? {
-        if in_scope(&r) {
-            waiting.replies_to_classify.push(RequestLine {
-                authority: name_of(&r),
-                since: london_date(r.updated_at),
-                reference: r.reference,
-            });
-        }
+    for r in requests::due_rows(db, &[RequestState::ResponseReceived], campaign_id).await? {
+        waiting.replies_to_classify.push(RequestLine {
+            authority: name_of(&r),
+            since: london_date(r.updated_at),
+            reference: r.reference,
+        });
     }
-    let drafts = messages::outbound_in_states(db, &[MessageState::Draft]).await?;
-    let written = messages::outbound_in_states(db, &[MessageState::Written]).await?;
-    let problems =
-        messages::outbound_in_states(db, &[MessageState::Failed, MessageState::Uncertain]).await?;
-    let tasks = super::tasks::open(app, db, now).await?;
-    let mut ids: Vec<i32> = drafts
-        .iter()
-        .chain(&problems)
-        .chain(&written)
-        .filter_map(|m| m.request_id)
-        .chain(tasks.iter().map(|t| t.request_id))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let by_id: HashMap<i32, RequestModel> = reports::requests_by_id(db, &ids).await?;
-    let request_of = |id: Option<i32>| id.and_then(|id| by_id.get(&id));
     // A letter waiting on staff (a draft, or one written and not sent), in the campaign.
-    let letter_line = |m: messages::MessageModel| {
-        let r = request_of(m.request_id).filter(|r| in_scope(r))?;
+    let letter_line = |m: messages::LetterLine| {
         Some(DraftLine {
             id: m.id,
-            reference: r.reference.clone(),
-            authority: name_of(r),
+            reference: m.reference?,
+            authority: m.authority.unwrap_or_default(),
             kind: m.kind,
             subject: m.subject,
             created: london_date(m.created_at),
         })
     };
-    waiting.drafts = drafts.into_iter().filter_map(letter_line).collect();
-    waiting.written_not_sent = written.into_iter().filter_map(letter_line).collect();
-    for m in problems {
-        let r = request_of(m.request_id);
-        if r.is_some_and(|r| !in_scope(r)) || (r.is_none() && campaign_id.is_some()) {
-            continue;
-        }
+    waiting.drafts = messages::letter_lines(db, &[MessageState::Draft], campaign_id)
+        .await?
+        .into_iter()
+        .filter_map(letter_line)
+        .collect();
+    waiting.written_not_sent = messages::letter_lines(db, &[MessageState::Written], campaign_id)
+        .await?
+        .into_iter()
+        .filter_map(letter_line)
+        .collect();
+    // Staff mail (no request) that failed is shown only when no campaign is asked for.
+    for m in messages::letter_lines(
+        db,
+        &[MessageState::Failed, MessageState::Uncertain],
+        campaign_id,
+    )
+    .await?
+    {
         waiting.delivery_problems.push(ProblemLine {
             id: m.id,
-            reference: r.map(|r| r.reference.clone()),
-            authority: r.map(name_of),
+            reference: m.reference,
+            authority: m.authority,
             state: m.state,
             detail: m.last_error.unwrap_or_default(),
         });
     }
+    let tasks = super::tasks::open_heads(db).await?;
+    let mut ids: Vec<i32> = tasks.iter().map(|t| t.request_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let by_id: HashMap<i32, RequestModel> = reports::requests_by_id(db, &ids).await?;
+    let request_of = |id: Option<i32>| id.and_then(|id| by_id.get(&id));
     // Unmatched mail belongs to no request, so to no campaign: shown whatever the filter.
     for m in inbound::unmatched(db).await? {
         waiting.unmatched_mail.push(UnmatchedLine {

@@ -16,6 +16,7 @@ use crate::store::requests::{self, RequestModel};
 use crate::store::{chases, events, locks, tasks};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
+use std::collections::HashSet;
 
 /// The templates the sweep writes with; checked when the daemon starts.
 pub const TEMPLATES: &[&str] = &["overdue-reminder", "internal-review", "regulator-complaint"];
@@ -98,15 +99,18 @@ pub async fn sweep(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<SweepR
     }
     // A page at a time, without the letters (the sweep never reads one): memory stays flat
     // however many requests are open.
+    let last_id = requests::max_id(&txn).await?;
     let mut after = 0;
-    loop {
-        let page = requests::in_states_page(&txn, &WATCHED, after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
+    while after < last_id {
+        let upto = after.saturating_add(PAGE);
+        let page = requests::in_states_between(&txn, &WATCHED, after, upto).await?;
+        after = upto;
+        let ids: Vec<i32> = page.iter().map(|r| r.id).collect();
+        let made = chases::made_for(&txn, &ids).await?;
         for r in page {
             let span = tracing::info_span!("request", reference = %r.reference);
             let _enter = span.enter();
-            sweep_one(app, &txn, &cal, &r, today, now, &mut report).await?;
+            sweep_one(app, &txn, &cal, &r, &made, today, now, &mut report).await?;
         }
     }
     withdraw_stale_tasks(&txn, now, &mut report).await?;
@@ -120,6 +124,7 @@ async fn sweep_one(
     db: &impl ConnectionTrait,
     cal: &WorkingCalendar,
     r: &RequestModel,
+    made: &HashSet<(i32, MessageKind, String)>,
     today: NaiveDate,
     now: DateTime<Utc>,
     report: &mut SweepReport,
@@ -248,6 +253,7 @@ async fn sweep_one(
         if let Some(due) = d.response_due {
             let send_from = cal.add_working_days(regime, due, after)?;
             if today >= send_from
+                && !made.contains(&(r.id, MessageKind::Reminder, period.clone()))
                 && chases::claim(db, r.id, MessageKind::Reminder, &period, due, now).await?
             {
                 if r.channel.by_email() {
@@ -288,7 +294,9 @@ async fn sweep_one(
     // sent by email, a task for staff to submit it (a web form cannot be sent automatically).
     if state == S::VeryOverdue {
         if let Some(due) = d.response_due {
-            if chases::claim(db, r.id, MessageKind::InternalReview, &period, due, now).await? {
+            if !made.contains(&(r.id, MessageKind::InternalReview, period.clone()))
+                && chases::claim(db, r.id, MessageKind::InternalReview, &period, due, now).await?
+            {
                 if r.channel.by_email() {
                     let auto = app.settings.escalation.auto_internal_review;
                     let review = FollowUp {
@@ -365,7 +373,9 @@ async fn sweep_one(
         let period = d
             .review_period()
             .unwrap_or_else(|| format!("deadline:{key}"));
-        if chases::claim(db, r.id, MessageKind::Complaint, &period, key, now).await? {
+        if !made.contains(&(r.id, MessageKind::Complaint, period.clone()))
+            && chases::claim(db, r.id, MessageKind::Complaint, &period, key, now).await?
+        {
             let id = follow_up::write(app, db, cal, r, COMPLAINT, actor, today, now).await?;
             chases::set_message(db, r.id, MessageKind::Complaint, &period, id).await?;
             let window = d
@@ -455,8 +465,8 @@ async fn withdraw(
 
 const ACTOR: &str = "daemon:sweep";
 
-/// Requests read per page.
-const PAGE: u64 = 1000;
+/// Ids per range read: at most this many requests are held at once.
+const PAGE: i32 = 1000;
 
 /// The overdue reminder the sweep writes (and a staff task shows as of the day it is read).
 pub const REMINDER_TEMPLATE: &str = "overdue-reminder";

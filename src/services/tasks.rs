@@ -59,21 +59,47 @@ pub async fn open(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<TaskRow>> {
-    let mut rows: Vec<TaskRow> = Vec::new();
-    for t in tasks::rows_for(db, tasks::open(db).await?).await? {
-        if still_applies(db, &t).await? {
-            rows.push(t);
+    let mut rows = still_applying(db, tasks::open(db).await?).await?;
+    write_again(app, db, now, &mut rows).await?;
+    Ok(rows)
+}
+
+/// The letters of these tasks (read without them by [`open_heads`]): each chase written
+/// again as of `now` (see [`open`]), any other as stored. For a list that shows only some
+/// open tasks' letters (the digest), just those.
+pub async fn with_letters(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    rows: &mut [TaskRow],
+) -> ServiceResult<()> {
+    for t in rows.iter_mut() {
+        if !rewritten_when_read(t.kind, t.request_state) {
+            if let Some(stored) = tasks::get(db, t.id).await? {
+                t.subject = stored.subject;
+                t.text = stored.text;
+            }
         }
     }
+    write_again(app, db, now, rows).await
+}
+
+/// Writes each chase among `rows` again as of `now` (see [`open`]).
+async fn write_again(
+    app: &AppContext,
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    rows: &mut [TaskRow],
+) -> ServiceResult<()> {
     if !rows
         .iter()
         .any(|t| rewritten_when_read(t.kind, t.request_state))
     {
-        return Ok(rows);
+        return Ok(());
     }
     let cal = app.calendar().await?;
     let today = london_date(now);
-    for t in &mut rows {
+    for t in rows {
         let Some(template) = template_for(t.kind) else {
             continue;
         };
@@ -86,6 +112,27 @@ pub async fn open(
         let letter = super::follow_up::render(app, db, &cal, &r, template, today).await?;
         t.subject = letter.subject;
         t.text = letter.body;
+    }
+    Ok(())
+}
+
+/// The open tasks that still apply, oldest first, without their letters (`text` empty): for
+/// the lists that name tasks (`foi status`), or show the letters of a few ([`write_again`]
+/// writes those).
+pub async fn open_heads(db: &impl ConnectionTrait) -> ServiceResult<Vec<TaskRow>> {
+    still_applying(db, tasks::open_without_text(db).await?).await
+}
+
+/// Those of these open tasks that still apply (see [`still_applies`]), oldest first.
+async fn still_applying(
+    db: &impl ConnectionTrait,
+    open: Vec<tasks::TaskModel>,
+) -> ServiceResult<Vec<TaskRow>> {
+    let mut rows: Vec<TaskRow> = Vec::new();
+    for t in tasks::rows_for(db, open).await? {
+        if still_applies(db, &t).await? {
+            rows.push(t);
+        }
     }
     Ok(rows)
 }

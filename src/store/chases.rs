@@ -6,7 +6,8 @@ use super::StoreResult;
 use crate::domain::MessageKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use std::collections::HashSet;
 
 /// Claims a chase for one period of waiting. False when it was already made: the unique key
 /// decides, so two daemons cannot both win, and a due date that moves within the period
@@ -58,4 +59,29 @@ pub async fn set_message(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The chases already made for these requests, as (request, kind, period): read once for a
+/// page of the sweep, so that a request chased before costs no write to find it out.
+pub async fn made_for(
+    db: &impl ConnectionTrait,
+    request_ids: &[i32],
+) -> StoreResult<HashSet<(i32, MessageKind, String)>> {
+    let mut out = HashSet::new();
+    for chunk in request_ids.chunks(super::requests::IN_CHUNK) {
+        let rows: Vec<(i32, MessageKind, Option<String>)> = Chase::find()
+            .select_only()
+            .column(chase::Column::RequestId)
+            .column(chase::Column::Kind)
+            .column(chase::Column::Period)
+            .filter(chase::Column::RequestId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(
+            rows.into_iter()
+                .filter_map(|(r, k, p)| p.map(|p| (r, k, p))),
+        );
+    }
+    Ok(out)
 }

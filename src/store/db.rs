@@ -52,6 +52,11 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
             .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
             .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // SQLite runs on a thread of its own and hands rows over one by one; with room
+            // for a few thousand it steps on instead of waiting for each to be taken, which
+            // made reading tens of thousands of rows (the status, the reports) several times
+            // slower than SQLite itself.
+            .row_buffer_size(4096)
     });
     Database::connect(opts).await
 }

@@ -255,6 +255,9 @@ pub async fn filed_since(
         .filter(message::Column::Direction.eq(Direction::Inbound))
         .filter(message::Column::ReceivedAt.gte(from))
         .filter(message::Column::RequestId.is_not_null())
+        // In the order received: by id, SQLite would walk every message ever stored rather
+        // than the index of the dates.
+        .order_by_asc(message::Column::ReceivedAt)
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?)

@@ -31,112 +31,129 @@ pub async fn campaign_id(
         })
 }
 
-/// Requests (of one campaign, or all) with ids above `after`, oldest first, at most `limit`.
+/// Requests (of one campaign, or all) with ids in `(after, upto]`, oldest first, without
+/// their letters: no report prints one, and they are most of a request's bytes. A range of
+/// ids, not `LIMIT`: a campaign's `LIMIT` page must find and sort every later request of the
+/// campaign before it keeps its first few, so each page would cost more than the last.
 pub async fn requests_page(
     db: &impl ConnectionTrait,
     campaign: Option<i32>,
     after: i32,
-    limit: u64,
+    upto: i32,
 ) -> StoreResult<Vec<RequestModel>> {
-    let mut q = request::Entity::find().filter(request::Column::Id.gt(after));
+    use request::Column as C;
+    let mut q = super::requests::without_letters(&[C::Subject, C::ReplyTo, C::ToAddress, C::Vars])
+        .filter(request::Column::Id.gt(after))
+        .filter(request::Column::Id.lte(upto));
     if let Some(c) = campaign {
         q = q.filter(request::Column::CampaignId.eq(c));
     }
     Ok(q.order_by_asc(request::Column::Id)
-        .limit(limit)
+        .into_model::<RequestModel>()
         .all(db)
         .await?)
 }
 
-/// One page of requests with their facts (see `requests_page`).
-pub async fn facts_page(
-    db: &impl ConnectionTrait,
-    campaign: Option<i32>,
-    after: i32,
-    limit: u64,
-) -> StoreResult<Vec<RequestFacts>> {
-    let rows = requests_page(db, campaign, after, limit).await?;
-    facts_for(db, rows).await
+/// What every page of a report names by id: the councils and the campaigns, read once
+/// (there are hundreds of them, and a page of requests names most).
+pub struct Names {
+    authorities: HashMap<i32, authority::Model>,
+    campaigns: HashMap<i32, String>,
+}
+
+impl Names {
+    pub async fn load(db: &impl ConnectionTrait) -> StoreResult<Names> {
+        Ok(Names {
+            authorities: authority::Entity::find()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a))
+                .collect(),
+            campaigns: campaign::Entity::find()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c.name))
+                .collect(),
+        })
+    }
 }
 
 /// The facts of these requests, in the order given.
 pub async fn facts_for(
     db: &impl ConnectionTrait,
+    names: &Names,
     rows: Vec<RequestModel>,
 ) -> StoreResult<Vec<RequestFacts>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let distinct = |f: fn(&RequestModel) -> Option<i32>| -> Vec<i32> {
-        let mut v: Vec<i32> = rows.iter().filter_map(f).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    let authorities: HashMap<i32, authority::Model> = authority::Entity::find()
-        .filter(authority::Column::Id.is_in(distinct(|r| Some(r.authority_id))))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let campaigns: HashMap<i32, String> = campaign::Entity::find()
-        .filter(campaign::Column::Id.is_in(distinct(|r| r.campaign_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let (authorities, campaigns) = (&names.authorities, &names.campaigns);
     let mut links = links_by_request(db, &ids).await?;
     let mut link_ids: Vec<i32> = links.values().flatten().copied().collect();
     link_ids.extend(rows.iter().filter_map(|r| r.twinning_id));
     link_ids.sort_unstable();
     link_ids.dedup();
     let cities: HashMap<i32, String> = twinning::Entity::find()
+        .select_only()
+        .column(twinning::Column::Id)
+        .column(twinning::Column::PartnerCity)
         .filter(twinning::Column::Id.is_in(link_ids))
+        .into_tuple::<(i32, String)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|t| (t.id, t.partner_city))
         .collect();
+    // Only the columns a figure reads: a report reads every request's clock, answers and
+    // review events, a few rows each, hundreds of thousands in all.
     let mut clock: HashMap<i32, Vec<ClockEvent>> = HashMap::new();
-    for c in clock_event::Entity::find()
+    let clock_rows: Vec<(i32, i32, String, chrono::NaiveDate)> = clock_event::Entity::find()
+        .select_only()
+        .column(clock_event::Column::Id)
+        .column(clock_event::Column::RequestId)
+        .column(clock_event::Column::Kind)
+        .column(clock_event::Column::Date)
         .filter(clock_event::Column::RequestId.is_in(ids.clone()))
         .order_by_asc(clock_event::Column::Date)
         .order_by_asc(clock_event::Column::Id)
+        .into_tuple()
         .all(db)
-        .await?
-    {
-        let kind = c.kind.parse::<ClockEventKind>().map_err(|e| {
-            StoreError::Invalid(format!(
-                "clock event {} of request {}: {e}",
-                c.id, c.request_id
-            ))
+        .await?;
+    for (id, request_id, kind, date) in clock_rows {
+        let kind = kind.parse::<ClockEventKind>().map_err(|e| {
+            StoreError::Invalid(format!("clock event {id} of request {request_id}: {e}"))
         })?;
         clock
-            .entry(c.request_id)
+            .entry(request_id)
             .or_default()
-            .push(ClockEvent::new(c.date, kind));
+            .push(ClockEvent::new(date, kind));
     }
     let mut recorded: HashMap<i32, Vec<Recorded>> = HashMap::new();
-    for c in classification::Entity::find()
-        .filter(classification::Column::RequestId.is_in(ids.clone()))
-        .order_by_asc(classification::Column::At)
-        .order_by_asc(classification::Column::Id)
-        .all(db)
-        .await?
-    {
-        recorded.entry(c.request_id).or_default().push(Recorded {
-            outcome: c.outcome,
-            exemptions: c
-                .exemptions
+    let answers: Vec<(i32, String, String, Option<chrono::NaiveDate>)> =
+        classification::Entity::find()
+            .select_only()
+            .column(classification::Column::RequestId)
+            .column(classification::Column::Outcome)
+            .column(classification::Column::Exemptions)
+            .column(classification::Column::ReceivedOn)
+            .filter(classification::Column::RequestId.is_in(ids.clone()))
+            .order_by_asc(classification::Column::At)
+            .order_by_asc(classification::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+    for (request_id, outcome, exemptions, received_on) in answers {
+        recorded.entry(request_id).or_default().push(Recorded {
+            outcome,
+            exemptions: exemptions
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect(),
-            received_on: c.received_on,
+            received_on,
         });
     }
     let wanted = [
@@ -146,20 +163,24 @@ pub async fn facts_for(
     ];
     let mut reviews: HashMap<i32, Vec<bool>> = HashMap::new();
     let mut complaints: HashMap<i32, bool> = HashMap::new();
-    for e in event::Entity::find()
+    let review_events: Vec<(i32, String)> = event::Entity::find()
+        .select_only()
+        .column(event::Column::RequestId)
+        .column(event::Column::Kind)
         .filter(event::Column::RequestId.is_in(ids.clone()))
         .filter(event::Column::Kind.is_in(wanted.iter().map(|s| s.as_str())))
         .order_by_asc(event::Column::At)
         .order_by_asc(event::Column::Id)
+        .into_tuple()
         .all(db)
-        .await?
-    {
-        match e.kind.as_str() {
+        .await?;
+    for (request_id, kind) in review_events {
+        match kind.as_str() {
             "complaint" => {
-                complaints.insert(e.request_id, true);
+                complaints.insert(request_id, true);
             }
             k => reviews
-                .entry(e.request_id)
+                .entry(request_id)
                 .or_default()
                 .push(k == RequestState::ReviewUpheld.as_str()),
         }
@@ -283,15 +304,16 @@ pub async fn inbound_for_requests(
         .collect())
 }
 
-/// These requests by id (ids that are not there are left out).
+/// These requests by id, without their letters (ids that are not there are left out).
 pub async fn requests_by_id(
     db: &impl ConnectionTrait,
     ids: &[i32],
 ) -> StoreResult<HashMap<i32, RequestModel>> {
     let mut out = HashMap::new();
-    for chunk in ids.chunks(1000) {
-        for r in request::Entity::find()
+    for chunk in ids.chunks(super::requests::IN_CHUNK) {
+        for r in super::requests::without_letters(&[])
             .filter(request::Column::Id.is_in(chunk.iter().copied()))
+            .into_model::<RequestModel>()
             .all(db)
             .await?
         {

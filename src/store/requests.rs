@@ -7,7 +7,7 @@ use super::entities::{
 };
 use super::{events, StoreError, StoreResult};
 use crate::domain::{Channel, Reference, RequestState};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -430,6 +430,8 @@ pub struct RequestRow {
     /// How the request goes to the council: email, portal (its web form) or post.
     pub channel: Channel,
     pub portal_reference: Option<String>,
+    /// The statutory response date as last computed (none before the clock starts).
+    pub response_due: Option<NaiveDate>,
 }
 
 /// Ids per `IN (…)` list: well under PostgreSQL's 65,535 parameters per statement.
@@ -550,6 +552,7 @@ pub async fn rows_for(
                 sent_at: r.sent_at,
                 channel: r.channel,
                 portal_reference: r.portal_reference,
+                response_due: r.response_due,
             }
         })
         .collect())
@@ -591,13 +594,17 @@ pub async fn set_state(
 
 /// The deadlines stored with the request; a stored value that does not read is an error.
 pub fn deadlines_of(model: &RequestModel) -> StoreResult<Option<crate::calendar::Deadlines>> {
-    model
-        .deadlines
-        .as_deref()
+    parse_deadlines(&model.reference, model.deadlines.as_deref())
+}
+
+fn parse_deadlines(
+    reference: &str,
+    stored: Option<&str>,
+) -> StoreResult<Option<crate::calendar::Deadlines>> {
+    stored
         .map(|s| {
-            serde_json::from_str(s).map_err(|e| {
-                StoreError::Invalid(format!("{}: stored deadlines: {e}", model.reference))
-            })
+            serde_json::from_str(s)
+                .map_err(|e| StoreError::Invalid(format!("{reference}: stored deadlines: {e}")))
         })
         .transpose()
 }
@@ -705,7 +712,7 @@ pub async fn set_letter(
     Ok(())
 }
 
-/// Every request, oldest first.
+/// Every request with its letter, oldest first (for small tables: the tests, one-off reads).
 pub async fn all(db: &impl ConnectionTrait) -> StoreResult<Vec<RequestModel>> {
     Ok(Request::find()
         .order_by_asc(request::Column::Id)
@@ -713,35 +720,107 @@ pub async fn all(db: &impl ConnectionTrait) -> StoreResult<Vec<RequestModel>> {
         .await?)
 }
 
-/// Requests in any of `states`, oldest first.
-pub async fn in_states(
+/// What a request's deadlines need (see `services::status::deadline_lists`), and no more.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct DueFacts {
+    pub id: i32,
+    pub reference: String,
+    pub authority_id: i32,
+    pub campaign_id: Option<i32>,
+    pub regime: String,
+    pub state: RequestState,
+    pub response_due: Option<NaiveDate>,
+    pub deadlines: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl DueFacts {
+    /// The deadlines as last computed and stored.
+    pub fn deadlines(&self) -> StoreResult<Option<crate::calendar::Deadlines>> {
+        parse_deadlines(&self.reference, self.deadlines.as_deref())
+    }
+}
+
+impl From<&RequestModel> for DueFacts {
+    fn from(r: &RequestModel) -> Self {
+        DueFacts {
+            id: r.id,
+            reference: r.reference.clone(),
+            authority_id: r.authority_id,
+            campaign_id: r.campaign_id,
+            regime: r.regime.clone(),
+            state: r.state,
+            response_due: r.response_due,
+            deadlines: r.deadlines.clone(),
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// The columns of [`DueFacts`].
+fn due_columns() -> sea_orm::Select<Request> {
+    use request::Column as C;
+    Request::find().select_only().columns([
+        C::Id,
+        C::Reference,
+        C::AuthorityId,
+        C::CampaignId,
+        C::Regime,
+        C::State,
+        C::ResponseDue,
+        C::Deadlines,
+        C::UpdatedAt,
+    ])
+}
+
+/// The requests in any of `states` (of one campaign, or all), oldest first, with what their
+/// deadlines need: the status reads every open request, tens of thousands at scale.
+pub async fn due_rows(
     db: &impl ConnectionTrait,
     states: &[RequestState],
-) -> StoreResult<Vec<RequestModel>> {
-    Ok(Request::find()
-        .filter(request::Column::State.is_in(states.iter().copied()))
-        .order_by_asc(request::Column::Id)
+    campaign: Option<i32>,
+) -> StoreResult<Vec<DueFacts>> {
+    use request::Column as C;
+    let mut q = due_columns().filter(C::State.is_in(states.iter().copied()));
+    if let Some(c) = campaign {
+        q = q.filter(C::CampaignId.eq(c));
+    }
+    Ok(q.order_by_asc(C::Id)
+        .into_model::<DueFacts>()
         .all(db)
         .await?)
 }
 
-/// One page of the requests in any of `states` after `after_id`, oldest first, without their
-/// letters (see [`without_letters`]): the sweep reads every open request a page at a time
-/// instead of holding them all.
-pub async fn in_states_page(
+/// The requests in any of `states` whose ids lie in `(after_id, upto_id]`, oldest first,
+/// without their letters (see [`without_letters`]): the sweep reads every open request a
+/// range of ids at a time instead of holding them all. A range, not `LIMIT`: with the state
+/// index, a `LIMIT` page must find and sort every later match before it keeps its first
+/// thousand, so each page cost more than the last.
+pub async fn in_states_between(
     db: &impl ConnectionTrait,
     states: &[RequestState],
     after_id: i32,
-    limit: u64,
+    upto_id: i32,
 ) -> StoreResult<Vec<RequestModel>> {
     Ok(without_letters(&[])
         .filter(request::Column::State.is_in(states.iter().copied()))
         .filter(request::Column::Id.gt(after_id))
+        .filter(request::Column::Id.lte(upto_id))
         .order_by_asc(request::Column::Id)
-        .limit(limit)
         .into_model::<RequestModel>()
         .all(db)
         .await?)
+}
+
+/// The highest request id there is (0 with none).
+pub async fn max_id(db: &impl ConnectionTrait) -> StoreResult<i32> {
+    let max: Option<Option<i32>> = Request::find()
+        .select_only()
+        .column_as(request::Column::Id.max(), "m")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten().unwrap_or(0))
 }
 
 /// How many requests are in each state.
@@ -756,30 +835,24 @@ pub async fn count_by_state(db: &impl ConnectionTrait) -> StoreResult<Vec<(Reque
         .await?)
 }
 
-/// Requests in any of `states` or with one of `ids`, without their letters, subjects or
-/// variables (read as empty text), oldest first: what the digest reads.
+/// Requests in any of `states` or with one of `ids`, with what their deadlines need (see
+/// [`DueFacts`]), oldest first: what the digest reads.
 pub async fn digest_rows(
     db: &impl ConnectionTrait,
     states: &[RequestState],
     ids: &[i32],
-) -> StoreResult<Vec<RequestModel>> {
+) -> StoreResult<Vec<DueFacts>> {
     // The deadlines stay: the overdue and due-soon lists read the review and complaint dates.
-    let blank = [request::Column::Subject, request::Column::Vars];
-    let mut out: Vec<RequestModel> = without_letters(&blank)
-        .filter(request::Column::State.is_in(states.iter().copied()))
-        .order_by_asc(request::Column::Id)
-        .into_model::<RequestModel>()
-        .all(db)
-        .await?;
+    let mut out = due_rows(db, states, None).await?;
     let have: std::collections::HashSet<i32> = out.iter().map(|r| r.id).collect();
     let mut missing: Vec<i32> = ids.iter().copied().filter(|i| !have.contains(i)).collect();
     missing.sort_unstable();
     missing.dedup();
     for chunk in missing.chunks(IN_CHUNK) {
         out.extend(
-            without_letters(&blank)
+            due_columns()
                 .filter(request::Column::Id.is_in(chunk.iter().copied()))
-                .into_model::<RequestModel>()
+                .into_model::<DueFacts>()
                 .all(db)
                 .await?,
         );

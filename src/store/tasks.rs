@@ -2,8 +2,7 @@
 //! with the text to paste or print, open until staff record it done.
 
 use super::entities::{
-    authority,
-    request::{self, Entity as Request},
+    authority, request,
     task::{self, Entity as Task},
 };
 use super::StoreResult;
@@ -65,11 +64,33 @@ pub async fn open_for_request(
         .await?)
 }
 
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> StoreResult<Option<TaskModel>> {
+    Ok(Task::find_by_id(id).one(db).await?)
+}
+
 /// Every task not yet done, oldest first.
 pub async fn open(db: &impl ConnectionTrait) -> StoreResult<Vec<TaskModel>> {
     Ok(Task::find()
         .filter(task::Column::DoneAt.is_null())
         .order_by_asc(task::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// As [`open`], each task without its letter (`text` read as empty): for lists that name
+/// tasks (the status, the digest past the tasks it shows), thousands of letters at scale.
+pub async fn open_without_text(db: &impl ConnectionTrait) -> StoreResult<Vec<TaskModel>> {
+    use sea_orm::{IdenStatic, Iterable, QuerySelect};
+    let mut q = Task::find().select_only();
+    for c in task::Column::iter() {
+        q = match c {
+            task::Column::Text => q.column_as(Expr::value(""), c.as_str()),
+            _ => q.column(c),
+        };
+    }
+    Ok(q.filter(task::Column::DoneAt.is_null())
+        .order_by_asc(task::Column::Id)
+        .into_model::<TaskModel>()
         .all(db)
         .await?)
 }
@@ -143,13 +164,18 @@ pub async fn rows_for(
     let mut ids: Vec<i32> = tasks.iter().map(|t| t.request_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let requests: HashMap<i32, request::Model> = Request::find()
-        .filter(request::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
+    let mut requests: HashMap<i32, request::Model> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(super::requests::IN_CHUNK) {
+        // A task carries its own letter; the request's is never read here.
+        for r in super::requests::without_letters(&[])
+            .filter(request::Column::Id.is_in(chunk.iter().copied()))
+            .into_model::<request::Model>()
+            .all(db)
+            .await?
+        {
+            requests.insert(r.id, r);
+        }
+    }
     let mut authority_ids: Vec<i32> = requests.values().map(|r| r.authority_id).collect();
     authority_ids.sort_unstable();
     authority_ids.dedup();

@@ -730,7 +730,80 @@ async fn the_api_answers_in_json(db: TestDb) {
     assert!(e["error"].as_str().is_some());
 }
 
+/// At scale the request list comes in pages of 200 (filters kept from page to page) and the
+/// overview's lists show 50 each and say how many more there are.
+async fn long_lists_come_in_pages(db: TestDb) {
+    let s = serve(settings(&db)).await;
+    staff(&s.app, "ada").await;
+    foi::services::generate::generate(
+        &s.app,
+        Utc::now(),
+        foi::services::generate::Generate {
+            authorities: 20,
+            requests: 450,
+            seed: 3,
+        },
+    )
+    .await
+    .unwrap();
+    let mut c = Client::new(&s.base);
+    c.login("ada", PASSWORD).await;
+    let rows = |page: &str| page.matches("<tr").count();
+    let first = c.get("/requests").await.text().await.unwrap();
+    assert!(
+        first.contains("450 request(s); 1 to 200 shown (page 1 of 3)"),
+        "{first}"
+    );
+    let header = rows(&first) - 200;
+    // (Handlebars writes `=` in an attribute as `&#x3D;`, which the browser reads back.)
+    assert!(first.contains("href=\"/requests?page&#x3D;2\""), "{first}");
+    assert!(!first.contains(">Previous<"));
+    let last = c.get("/requests?page=3").await.text().await.unwrap();
+    assert!(last.contains("401 to 450 shown (page 3 of 3)"), "{last}");
+    assert_eq!(rows(&last) - header, 50);
+    assert!(
+        last.contains(">Previous<") && !last.contains(">Next<"),
+        "{last}"
+    );
+    // A page past the end shows the last; a page that is no number is refused.
+    let past = c.get("/requests?page=9").await.text().await.unwrap();
+    assert!(past.contains("(page 3 of 3)"), "{past}");
+    let res = c.get("/requests?page=zero").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The filters go with the pages.
+    let sorted = c
+        .get("/requests?sort=reference")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        sorted.contains("sort&#x3D;reference&amp;page&#x3D;2"),
+        "{sorted}"
+    );
+    // The overview: at most 50 lines a list, and how many more.
+    let status = foi::services::status::status(&s.app, Utc::now(), None)
+        .await
+        .unwrap();
+    let overdue = status.overdue.len();
+    assert!(overdue > 50, "{overdue}");
+    let overview = c.get("/").await.text().await.unwrap();
+    let section = overview
+        .split("<h2>Overdue</h2>")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert_eq!(section.matches("<li>").count(), 50, "{section}");
+    assert!(
+        section.contains(&format!("and {} more, less late", overdue - 50)),
+        "{section}"
+    );
+}
+
 db_tests!(
+    long_lists_come_in_pages,
     no_route_without_a_session,
     login_rotates_the_session_and_logout_ends_it,
     logins_are_throttled_per_account_and_per_address,

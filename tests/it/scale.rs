@@ -285,6 +285,55 @@ async fn the_digest_summarises_many_overdue_requests(db: TestDb) {
         .body;
     assert!(html.contains(&format!("{} more", overdue - 50)), "{html}");
 
+    // Staff tasks (each with its letter) and drafts past their limits: the first ones, and
+    // how many more there are.
+    let tasks = foi::services::tasks::open_heads(&app.db)
+        .await
+        .unwrap()
+        .len();
+    let drafts =
+        foi::store::messages::letter_lines(&app.db, &[foi::domain::MessageState::Draft], None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.request_id.is_some())
+            .count();
+    assert!(tasks > 20 || drafts > 50, "tasks {tasks}, drafts {drafts}");
+    let between = |from: &str, to: &str| -> String {
+        text.split(from)
+            .nth(1)
+            .unwrap()
+            .split(to)
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let task_lines = between("Staff tasks (requests", "Delivery problems");
+    let listed = task_lines
+        .lines()
+        .filter(|l| l.starts_with("- foi-"))
+        .count();
+    assert_eq!(listed, tasks.min(20), "{task_lines}");
+    assert_eq!(
+        task_lines.contains(&format!("... and {} more tasks", tasks.saturating_sub(20))),
+        tasks > 20,
+        "{task_lines}"
+    );
+    let draft_lines = between("Drafts waiting for approval", "Internal reviews past");
+    let listed = draft_lines
+        .lines()
+        .filter(|l| l.starts_with("- foi-"))
+        .count();
+    assert_eq!(listed, drafts.min(50), "{draft_lines}");
+    assert_eq!(
+        draft_lines.contains(&format!(
+            "... and {} more drafts",
+            drafts.saturating_sub(50)
+        )),
+        drafts > 50,
+        "{draft_lines}"
+    );
+
     // A short list is listed whole.
     let small = TestDb::sqlite().await;
     let app = small.app().await;
@@ -306,26 +355,29 @@ async fn the_digest_summarises_many_overdue_requests(db: TestDb) {
     assert!(!text.contains(" more: "), "{text}");
 }
 
+/// `foi dev generate --authorities A --requests R --seed S` (`ars`), then `more`.
+fn generate_cli(db: &TestDb, ars: &[&str; 3], more: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "--now",
+        "2026-12-02T10:00:00Z",
+        "dev",
+        "generate",
+        "--authorities",
+        ars[0],
+        "--requests",
+        ars[1],
+        "--seed",
+        ars[2],
+    ];
+    args.extend(more);
+    foi(db, &args)
+}
+
 /// `foi dev generate` from the command line, and its refusals.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dev_generate_from_the_command_line() {
     let db = TestDb::sqlite().await;
-    let o = foi(
-        &db,
-        &[
-            "--now",
-            "2026-12-02T10:00:00Z",
-            "dev",
-            "generate",
-            "--authorities",
-            "8",
-            "--requests",
-            "120",
-            "--seed",
-            "2",
-            "--json",
-        ],
-    );
+    let o = generate_cli(&db, &["8", "120", "2"], &["--json"]);
     assert!(o.status.success(), "{}", crate::common::stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["requests"], 120);
@@ -346,6 +398,44 @@ async fn dev_generate_from_the_command_line() {
         "{}",
         crate::common::stderr(&o)
     );
+}
+
+/// `foi status` prints the 50 most overdue and says how many more there are; `--json`
+/// keeps every one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_lists_the_most_overdue_and_counts_the_rest() {
+    let db = TestDb::sqlite().await;
+    let o = generate_cli(&db, &["30", "900", "11"], &[]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let o = foi(&db, &["--now", "2026-12-02T10:00:00Z", "status", "--json"]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let overdue = v["overdue"].as_array().unwrap().len();
+    assert!(overdue > 60, "{overdue}");
+    let o = foi(&db, &["--now", "2026-12-02T10:00:00Z", "status"]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    let text = stdout(&o);
+    let section = text
+        .split(&format!("Overdue ({overdue}):"))
+        .nth(1)
+        .unwrap()
+        .split("Deadlines in the next two weeks")
+        .next()
+        .unwrap();
+    let rows = section.lines().filter(|l| l.starts_with("foi-")).count();
+    assert_eq!(rows, 50, "{section}");
+    assert!(
+        section.contains(&format!("… and {} more less late", overdue - 50)),
+        "{section}"
+    );
+    // The most overdue first: the first row is as late as the latest in the JSON.
+    let most = v["overdue"][0]["working_days_overdue"].as_i64().unwrap();
+    let first = section
+        .lines()
+        .find(|l| l.starts_with("foi-"))
+        .unwrap()
+        .to_string();
+    assert!(first.contains(&format!("  {most}  ")), "{first} / {most}");
 }
 
 db_tests!(

@@ -12,6 +12,14 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use serde_json::json;
 
+/// Lines each list shows at most: at scale the late requests alone run to thousands, and
+/// the overview is read at a glance (the requests page and `/api/status` have them all).
+const SHOWN: usize = 50;
+
+fn more(total: usize) -> usize {
+    total.saturating_sub(SHOWN)
+}
+
 pub async fn show(
     State(state): State<WebState>,
     Extension(session): Extension<Session>,
@@ -26,11 +34,11 @@ pub async fn show(
         "by_state": s.counts.iter().map(|c| json!({
             "state": c.state.as_str(), "label": c.state.as_str().replace('_', " "), "count": c.count,
         })).collect::<Vec<_>>(),
-        "overdue": s.overdue.iter().map(|o| json!({
+        "overdue": s.overdue.iter().take(SHOWN).map(|o| json!({
             "reference": o.reference, "authority_name": o.authority, "due": o.due.to_string(),
             "overdue_days": o.working_days_overdue,
         })).collect::<Vec<_>>(),
-        "due_soon": s.upcoming.iter().map(|u| json!({
+        "due_soon": s.upcoming.iter().take(SHOWN).map(|u| json!({
             "reference": u.reference, "authority_name": u.authority, "due": u.due.to_string(),
             "what": format!("{:?}", u.what).chars().fold(String::new(), |mut acc, c| {
                 if c.is_uppercase() && !acc.is_empty() { acc.push(' '); }
@@ -39,25 +47,31 @@ pub async fn show(
             }),
             "left": u.working_days_left,
         })).collect::<Vec<_>>(),
-        "to_classify": w.replies_to_classify.iter().map(|r| json!({
+        "to_classify": w.replies_to_classify.iter().take(SHOWN).map(|r| json!({
             "reference": r.reference, "authority_name": r.authority, "since": r.since.to_string(),
         })).collect::<Vec<_>>(),
-        "drafts": w.drafts.iter().map(|d| json!({
+        "drafts": w.drafts.iter().take(SHOWN).map(|d| json!({
             "id": d.id, "reference": d.reference, "kind": d.kind.as_str().replace('_', " "),
             "subject": d.subject,
         })).collect::<Vec<_>>(),
         "unmatched": w.unmatched_mail.len(),
-        "problems": w.delivery_problems.iter().map(|p| json!({
+        "problems": w.delivery_problems.iter().take(SHOWN).map(|p| json!({
             "reference": p.reference, "authority_name": p.authority, "state": p.state.as_str(),
             "detail": p.detail,
         })).collect::<Vec<_>>(),
-        "written": w.written_not_sent.iter().map(|d| json!({
+        "written": w.written_not_sent.iter().take(SHOWN).map(|d| json!({
             "reference": d.reference, "authority_name": d.authority, "since": d.created.to_string(),
         })).collect::<Vec<_>>(),
-        "tasks": w.open_tasks.iter().map(|t| json!({
+        "tasks": w.open_tasks.iter().take(SHOWN).map(|t| json!({
             "reference": t.reference, "authority_name": t.authority, "what": t.what,
             "since": t.created.to_string(),
         })).collect::<Vec<_>>(),
+        "more": json!({
+            "overdue": more(s.overdue.len()), "due_soon": more(s.upcoming.len()),
+            "to_classify": more(w.replies_to_classify.len()), "drafts": more(w.drafts.len()),
+            "problems": more(w.delivery_problems.len()), "written": more(w.written_not_sent.len()),
+            "tasks": more(w.open_tasks.len()),
+        }),
         "charts": Chart::ALL.iter().map(|c| json!({"name": c.name(), "title": c.title()})).collect::<Vec<_>>(),
         "recent": newest.iter().take(10).map(row_view).collect::<Vec<_>>(),
     });

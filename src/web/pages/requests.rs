@@ -40,12 +40,12 @@ pub fn row_view(r: &BrowseRow) -> Value {
         "subject": r.row.subject,
         "created": when(r.row.created_at),
         "sent": when_opt(r.row.sent_at),
-        "due": r.response_due.map(|d| d.to_string()),
+        "due": r.row.response_due.map(|d| d.to_string()),
         "overdue_days": r.working_days_overdue,
     })
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize)]
 pub struct ListQuery {
     pub state: Option<String>,
     pub campaign: Option<String>,
@@ -54,6 +54,33 @@ pub struct ListQuery {
     pub channel: Option<String>,
     pub overdue: Option<String>,
     pub sort: Option<String>,
+    /// 1 for the first `PER_PAGE` rows.
+    pub page: Option<String>,
+}
+
+/// Rows a page of the list shows: a campaign holds tens of thousands of requests, and a page
+/// of all of them would take the browser longer to draw than anyone would wait.
+const PER_PAGE: usize = 200;
+
+impl ListQuery {
+    fn page(&self) -> Result<usize, WebError> {
+        match given(&self.page) {
+            None => Ok(1),
+            Some(p) => p.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                WebError::bad(format!("page: '{p}' is not a page number (1, 2, …)"))
+            }),
+        }
+    }
+
+    /// This list's address at another page, the filters kept.
+    fn at_page(&self, page: usize) -> String {
+        let mut q = self.clone();
+        q.page = Some(page.to_string());
+        format!(
+            "/requests?{}",
+            serde_urlencoded::to_string(&q).unwrap_or_default()
+        )
+    }
 }
 
 impl ListQuery {
@@ -98,13 +125,24 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> WebResult<Html<String>> {
     let b = q.browse()?;
+    let page = q.page()?;
     let rows = dashboard::browse(&state.app, chrono::Utc::now(), &b).await?;
+    let pages = rows.len().div_ceil(PER_PAGE).max(1);
+    let page = page.min(pages);
+    let first = (page - 1) * PER_PAGE;
     let states: Vec<&str> = RequestState::ALL.iter().map(|s| s.as_str()).collect();
     let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
     let sorts: Vec<&str> = Sort::ALL.iter().map(|(_, n)| *n).collect();
     let data = json!({
-        "rows": rows.iter().map(row_view).collect::<Vec<_>>(),
+        "rows": rows.iter().skip(first).take(PER_PAGE).map(row_view).collect::<Vec<_>>(),
         "count": rows.len(),
+        "paged": pages > 1,
+        "page": page,
+        "pages": pages,
+        "from": (first + 1).min(rows.len()),
+        "to": (first + PER_PAGE).min(rows.len()),
+        "previous": (page > 1).then(|| q.at_page(page - 1)),
+        "next": (page < pages).then(|| q.at_page(page + 1)),
         "states": options(&states, &q.state),
         "channels": options(&channels, &q.channel),
         "nations": options(&["England", "Wales", "Scotland", "Northern Ireland"], &q.nation),
