@@ -7,6 +7,7 @@ use crate::report::Figures;
 use crate::services::export::{self, Format};
 use crate::services::{calendar_feed, stats, status};
 use anyhow::Context as _;
+use status::SHOWN;
 use std::path::PathBuf;
 
 /// `foi status`: where the campaign stands.
@@ -167,10 +168,6 @@ pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
-
-/// Lines of a list printed at most: a status is read at a glance, and at scale the late
-/// requests alone run to thousands (`--json` keeps every one).
-const SHOWN: usize = 50;
 
 /// Says how many lines past `SHOWN` were left out, and where to find them.
 fn more(total: usize, which: &str, where_: &str) {

@@ -60,12 +60,8 @@ pub async fn write(
         "writing the calendar",
         Some(reports::count_requests(db, campaign_id).await?),
     );
-    let last_id = crate::store::requests::max_id(db).await?;
-    let mut after = 0;
-    while after < last_id {
-        let upto = after.saturating_add(super::stats::PAGE);
+    for (after, upto) in crate::store::requests::id_ranges(db, super::stats::PAGE).await? {
         let page = reports::requests_page(db, campaign_id, after, upto).await?;
-        after = upto;
         for r in &page {
             let Some(d) = crate::store::requests::deadlines_of(r)? else {
                 continue;

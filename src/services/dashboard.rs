@@ -100,12 +100,7 @@ pub async fn browse(
         let nation = nations.get(&row.authority).cloned().unwrap_or_default();
         let overdue_days = match row.response_due {
             Some(due) if row.state.awaiting_authority() && due < today => {
-                let regime = row.regime.parse::<crate::calendar::Regime>().map_err(|e| {
-                    crate::store::StoreError::Invalid(format!(
-                        "{}: stored regime: {e}",
-                        row.reference
-                    ))
-                })?;
+                let regime = super::deadlines::parse_regime(&row.reference, &row.regime)?;
                 cal.working_days_between(regime, due, today)
                     .ok()
                     .filter(|d| *d > 0)

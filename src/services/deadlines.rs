@@ -13,10 +13,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
 pub fn regime_of(model: &RequestModel) -> ServiceResult<Regime> {
-    model
-        .regime
+    parse_regime(&model.reference, &model.regime)
+}
+
+/// A request's stored regime, or an error naming the request.
+pub fn parse_regime(reference: &str, stored: &str) -> ServiceResult<Regime> {
+    stored
         .parse::<Regime>()
-        .map_err(|e| StoreError::Invalid(format!("{}: stored regime: {e}", model.reference)).into())
+        .map_err(|e| StoreError::Invalid(format!("{reference}: stored regime: {e}")).into())
 }
 
 /// The deadlines computed afresh from the request's clock events (the stored copy may predate

@@ -334,12 +334,8 @@ async fn fill(
         missing: Vec::new(),
     };
     let names = reports::Names::load(db).await?;
-    let last_id = crate::store::requests::max_id(db).await?;
-    let mut after = 0;
-    while after < last_id {
-        let upto = after.saturating_add(super::stats::PAGE);
+    for (after, upto) in crate::store::requests::id_ranges(db, super::stats::PAGE).await? {
         let page = reports::requests_page(db, campaign_id, after, upto).await?;
-        after = upto;
         if page.is_empty() {
             continue;
         }

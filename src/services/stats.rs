@@ -42,13 +42,9 @@ pub async fn each_request(
     let settings = app.clock_settings();
     let today = london_date(now);
     let names = reports::Names::load(db).await?;
-    let last_id = crate::store::requests::max_id(db).await?;
-    let mut after = 0;
     let mut seen = 0;
-    while after < last_id {
-        let upto = after.saturating_add(PAGE);
+    for (after, upto) in crate::store::requests::id_ranges(db, PAGE).await? {
         let rows = reports::requests_page(db, campaign_id, after, upto).await?;
-        after = upto;
         let page = reports::facts_for(db, &names, rows).await?;
         for f in &page {
             let a = assess(f, &cal, &settings, today);

@@ -102,6 +102,11 @@ pub struct Status {
     pub waiting: Waiting,
 }
 
+/// Lines of each list the status shows people at most (the table of `foi status`, the
+/// dashboard's overview): at scale the late requests alone run to thousands, and a status is
+/// read at a glance. `--json` and `/api/status` keep every one.
+pub const SHOWN: usize = 50;
+
 /// The late requests and the deadlines coming up among `rows` (one rule for the status,
 /// the digest and the calendar feed).
 pub fn deadline_lists(
@@ -244,11 +249,15 @@ pub async fn status(
         });
     }
     let tasks = super::tasks::open_heads(db).await?;
-    let mut ids: Vec<i32> = tasks.iter().map(|t| t.request_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let by_id: HashMap<i32, RequestModel> = reports::requests_by_id(db, &ids).await?;
-    let request_of = |id: Option<i32>| id.and_then(|id| by_id.get(&id));
+    // A task names its request but not its campaign: read those requests only to filter.
+    let by_id: HashMap<i32, RequestModel> = if campaign_id.is_some() {
+        let mut ids: Vec<i32> = tasks.iter().map(|t| t.request_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        reports::requests_by_id(db, &ids).await?
+    } else {
+        HashMap::new()
+    };
     // Unmatched mail belongs to no request, so to no campaign: shown whatever the filter.
     for m in inbound::unmatched(db).await? {
         waiting.unmatched_mail.push(UnmatchedLine {
@@ -259,7 +268,7 @@ pub async fn status(
         });
     }
     for t in tasks {
-        if !request_of(Some(t.request_id)).is_some_and(&in_scope) {
+        if campaign_id.is_some() && !by_id.get(&t.request_id).is_some_and(&in_scope) {
             continue;
         }
         waiting.open_tasks.push(TaskLine {

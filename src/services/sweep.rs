@@ -99,12 +99,8 @@ pub async fn sweep(app: &AppContext, now: DateTime<Utc>) -> ServiceResult<SweepR
     }
     // A page at a time, without the letters (the sweep never reads one): memory stays flat
     // however many requests are open.
-    let last_id = requests::max_id(&txn).await?;
-    let mut after = 0;
-    while after < last_id {
-        let upto = after.saturating_add(PAGE);
+    for (after, upto) in requests::id_ranges(&txn, PAGE).await? {
         let page = requests::in_states_between(&txn, &WATCHED, after, upto).await?;
-        after = upto;
         let ids: Vec<i32> = page.iter().map(|r| r.id).collect();
         let made = chases::made_for(&txn, &ids).await?;
         for r in page {

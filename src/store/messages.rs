@@ -625,7 +625,6 @@ pub struct LetterLine {
     pub last_error: Option<String>,
     pub reference: Option<String>,
     pub authority: Option<String>,
-    pub campaign_id: Option<i32>,
 }
 
 /// The outbound letters in any of `states`, oldest first, each with its request's reference
@@ -650,7 +649,7 @@ pub async fn letter_lines(
         .unwrap_or_default();
     let sql = format!(
         "SELECT m.id, m.request_id, m.kind, m.state, m.subject, m.created_at, m.last_error, \
-         r.reference, a.name AS authority, r.campaign_id \
+         r.reference, a.name AS authority \
          FROM messages m LEFT JOIN requests r ON r.id = m.request_id \
          LEFT JOIN authorities a ON a.id = r.authority_id \
          WHERE m.direction = 'outbound' AND m.state IN ({states}){scope} ORDER BY m.id"

@@ -741,22 +741,6 @@ impl DueFacts {
     }
 }
 
-impl From<&RequestModel> for DueFacts {
-    fn from(r: &RequestModel) -> Self {
-        DueFacts {
-            id: r.id,
-            reference: r.reference.clone(),
-            authority_id: r.authority_id,
-            campaign_id: r.campaign_id,
-            regime: r.regime.clone(),
-            state: r.state,
-            response_due: r.response_due,
-            deadlines: r.deadlines.clone(),
-            updated_at: r.updated_at,
-        }
-    }
-}
-
 /// The columns of [`DueFacts`].
 fn due_columns() -> sea_orm::Select<Request> {
     use request::Column as C;
@@ -812,15 +796,23 @@ pub async fn in_states_between(
         .await?)
 }
 
-/// The highest request id there is (0 with none).
-pub async fn max_id(db: &impl ConnectionTrait) -> StoreResult<i32> {
+/// The ranges `(after, upto]` of `span` ids that cover every request there is now, in
+/// order: how the sweep and the reports read the table a part at a time.
+pub async fn id_ranges(
+    db: &impl ConnectionTrait,
+    span: i32,
+) -> StoreResult<impl Iterator<Item = (i32, i32)>> {
     let max: Option<Option<i32>> = Request::find()
         .select_only()
         .column_as(request::Column::Id.max(), "m")
         .into_tuple()
         .one(db)
         .await?;
-    Ok(max.flatten().unwrap_or(0))
+    let last = max.flatten().unwrap_or(0);
+    let span = span.max(1);
+    Ok((0..last)
+        .step_by(span as usize)
+        .map(move |after| (after, after.saturating_add(span))))
 }
 
 /// How many requests are in each state.

@@ -11,10 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use serde_json::json;
-
-/// Lines each list shows at most: at scale the late requests alone run to thousands, and
-/// the overview is read at a glance (the requests page and `/api/status` have them all).
-const SHOWN: usize = 50;
+use status::SHOWN;
 
 fn more(total: usize) -> usize {
     total.saturating_sub(SHOWN)
