@@ -855,7 +855,7 @@ async fn the_dashboard_works_in_a_browser() {
     let password = browser.find("#password").await;
     browser.type_into(&password, PASSWORD).await;
     let button = browser.find("#login").await;
-    browser.click(&button).await;
+    browser.submit(&button).await;
     browser.wait_for_url("/requests").await;
     assert!(browser.page_text().await.contains(&reference));
 
@@ -867,12 +867,12 @@ async fn the_dashboard_works_in_a_browser() {
         .await;
     browser.click(&council).await;
     let preview = browser.find("#preview").await;
-    browser.click(&preview).await;
+    browser.submit(&preview).await;
     let letter = browser.find(".preview pre.letter").await;
     assert!(browser.text(&letter).await.contains("Ningbo"));
     assert!(browser.page_text().await.contains("nothing stored yet"));
     let queue = browser.find("#queue").await;
-    browser.click(&queue).await;
+    browser.submit(&queue).await;
     let queued = browser.find("#queued").await;
     let text = browser.text(&queued).await;
     assert!(text.contains("Queued 1 letter"), "{text}");
@@ -895,7 +895,7 @@ async fn the_dashboard_works_in_a_browser() {
     let exemptions = browser.find("#exemptions").await;
     browser.type_into(&exemptions, "s43").await;
     let submit = browser.find("#classify-submit").await;
-    browser.click(&submit).await;
+    browser.submit(&submit).await;
     browser
         .wait_for_url(&format!("/requests/{reference}"))
         .await;
@@ -913,14 +913,14 @@ async fn the_dashboard_works_in_a_browser() {
     let summary = browser.find("#review-box summary").await;
     browser.click(&summary).await;
     let submit = browser.find("#review-submit").await;
-    browser.click(&submit).await;
+    browser.submit(&submit).await;
     browser
         .wait_for_url(&format!("/requests/{reference}/approve"))
         .await;
     let letter = browser.find("pre.letter").await;
     assert!(browser.text(&letter).await.contains("internal review"));
     let approve = browser.find("#approve").await;
-    browser.click(&approve).await;
+    browser.submit(&approve).await;
     browser
         .wait_for_url(&format!("/requests/{reference}"))
         .await;
@@ -945,7 +945,7 @@ async fn the_dashboard_works_in_a_browser() {
     // 5. Record a finding from the document: the signing date, from page 1.
     browser.goto(&format!("{base}/documents")).await;
     let doc = browser.find("table a[href^=\"/documents/\"]").await;
-    browser.click(&doc).await;
+    browser.submit(&doc).await;
     let page1 = browser.find("#page-1 pre").await;
     assert!(browser
         .text(&page1)
@@ -956,7 +956,7 @@ async fn the_dashboard_works_in_a_browser() {
     browser.type_into(&value, "2005-04-12").await;
     browser.select("#fact-page", "1").await;
     let submit = browser.find("#fact-submit").await;
-    browser.click(&submit).await;
+    browser.submit(&submit).await;
     browser.wait_for_url("/findings").await;
     let register = browser.find("#register").await;
     let text = browser.text(&register).await;
@@ -966,7 +966,7 @@ async fn the_dashboard_works_in_a_browser() {
 
     // Logging out ends the session in the browser too.
     let out = browser.find("form.who button").await;
-    browser.click(&out).await;
+    browser.submit(&out).await;
     browser.wait_for_url("/login").await;
     browser.goto(&format!("{base}/findings")).await;
     browser.wait_for_url("/login?next=%2Ffindings").await;

@@ -523,21 +523,10 @@ async fn the_site_works_in_a_browser() {
     let link = browser
         .find("a[href=\"councils/harbourside-council.html\"]")
         .await;
-    browser.click(&link).await;
-    for _ in 0..50 {
-        if browser
-            .url()
-            .await
-            .ends_with("/councils/harbourside-council.html")
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(browser
-        .url()
-        .await
-        .ends_with("/councils/harbourside-council.html"));
+    browser.submit(&link).await;
+    browser
+        .wait_for_url("/councils/harbourside-council.html")
+        .await;
     let h1 = browser.find("h1").await;
     assert_eq!(browser.text(&h1).await, "Harbourside Council");
     let timeline = browser.find("table.timeline").await;
@@ -565,7 +554,7 @@ async fn the_site_works_in_a_browser() {
     );
     assert_eq!(browser.text(&status).await, "1 result");
     browser.screenshot(&shots.join("search.png")).await;
-    browser.click(&result).await;
+    browser.submit(&result).await;
     let page = browser.find("#page-1 pre").await;
     assert!(browser.text(&page).await.contains("Confucius classroom"));
     browser.screenshot(&shots.join("document.png")).await;

@@ -147,6 +147,33 @@ impl Browser {
         .await;
     }
 
+    /// Clicks an element that leaves the page (a form's button, a link) and waits until
+    /// that page is gone, so that the next lookup reads the new page and never the old one:
+    /// under load the old document can outlive the click long enough to be read.
+    pub async fn submit(&self, element: &str) {
+        self.click(element).await;
+        for _ in 0..100 {
+            let resp: serde_json::Value = self
+                .http
+                .get(format!("{}/element/{element}/name", self.session))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            match resp["value"].get("error").and_then(|e| e.as_str()) {
+                Some("stale element reference") | Some("no such element") => return,
+                Some(other) => panic!("WebDriver while waiting for the page to change: {other}"),
+                None => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
+        panic!(
+            "the page did not change after the click; it is at {}",
+            self.url().await
+        );
+    }
+
     pub async fn type_into(&self, element: &str, text: &str) {
         self.call(
             reqwest::Method::POST,
