@@ -21,6 +21,7 @@ mod m20261204_000015_inline_parts;
 mod m20261205_000016_scale_indexes;
 mod m20261205_000017_search_vector;
 mod m20261206_000018_report_indexes;
+mod m20261207_000019_due_index;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_scale_indexes::Migration),
             Box::new(m20261205_000017_search_vector::Migration),
             Box::new(m20261206_000018_report_indexes::Migration),
+            Box::new(m20261207_000019_due_index::Migration),
         ]
     }
 }

@@ -15,7 +15,7 @@ pub enum DbCommand {
 pub async fn run(ctx: &Ctx, cmd: DbCommand) -> anyhow::Result<()> {
     match cmd {
         DbCommand::Status { json } => {
-            let db = crate::app::connect(&ctx.settings).await?;
+            let db = ctx.connect().await?;
             let status = crate::store::migration_status(&db).await?;
             if json {
                 return output::json(&status);
@@ -37,7 +37,7 @@ pub async fn run(ctx: &Ctx, cmd: DbCommand) -> anyhow::Result<()> {
             Ok(())
         }
         DbCommand::Migrate => {
-            let db = crate::app::connect(&ctx.settings).await?;
+            let db = ctx.connect().await?;
             let applied = crate::store::migrate(&db).await?;
             println!("{applied} migration(s) applied; the schema is up to date");
             Ok(())

@@ -203,6 +203,8 @@ pub struct Ctx {
     pub now: DateTime<Utc>,
     /// True when --now fixed the clock.
     pub fixed: bool,
+    /// Every pool this command opened, closed before the process ends (see [`Ctx::close`]).
+    opened: std::sync::Mutex<Vec<sea_orm::DatabaseConnection>>,
 }
 
 impl Ctx {
@@ -216,7 +218,38 @@ impl Ctx {
     }
 
     pub async fn app(&self) -> anyhow::Result<crate::Application> {
-        Ok(crate::Application::build(self.settings.clone()).await?)
+        let app = crate::Application::build(self.settings.clone()).await?;
+        self.remember(&app.db);
+        Ok(app)
+    }
+
+    /// The database without the rest of the application (the `db` commands).
+    pub async fn connect(&self) -> anyhow::Result<sea_orm::DatabaseConnection> {
+        let db = crate::app::connect(&self.settings).await?;
+        self.remember(&db);
+        Ok(db)
+    }
+
+    fn remember(&self, db: &sea_orm::DatabaseConnection) {
+        if let Ok(mut opened) = self.opened.lock() {
+            opened.push(db.clone());
+        }
+    }
+
+    /// Closes the pools this command opened. Ending the process with SQLite connections
+    /// open skips the checkpoint that the last connection makes when it closes, so the
+    /// write-ahead log stays behind, as large as the command's writes (a whole database after
+    /// `foi dev generate`), and the next command starts by reading all of it back.
+    pub async fn close(&self) {
+        let opened = match self.opened.lock() {
+            Ok(mut opened) => std::mem::take(&mut *opened),
+            Err(_) => return,
+        };
+        for db in opened {
+            if let Err(e) = db.close_by_ref().await {
+                tracing::warn!(error = %e, "closing the database");
+            }
+        }
     }
 }
 
@@ -230,8 +263,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         settings,
         now: cli.now.unwrap_or_else(Utc::now),
         fixed: cli.now.is_some(),
+        opened: Default::default(),
     };
-    match cli.command {
+    let result = match cli.command {
         Command::Db(c) => db::run(&ctx, c).await,
         Command::Authorities(c) => authorities::run(&ctx, c).await,
         Command::Twinnings(c) => twinnings::run(&ctx, c).await,
@@ -268,5 +302,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(c) => reports::run_export(&ctx, c).await,
         Command::Calendar(a) => reports::run_calendar(&ctx, a).await,
         Command::Dev(c) => dev::run(&ctx, c).await,
-    }
+    };
+    ctx.close().await;
+    result
 }

@@ -22,7 +22,12 @@ pub struct StatusArgs {
 
 pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
     let app = ctx.app().await?;
-    let s = status::status(&app, ctx.clock(), a.campaign.as_deref()).await?;
+    let lines = if a.json {
+        status::Lines::All
+    } else {
+        status::Lines::First(SHOWN)
+    };
+    let s = status::status(&app, ctx.clock(), a.campaign.as_deref(), lines).await?;
     if a.json {
         return output::json(&s);
     }
@@ -61,7 +66,7 @@ pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
             .collect();
         output::table(&["CAMPAIGN", "REQUESTS", "BY STATE"], &rows);
     }
-    println!("\nOverdue ({}):", s.overdue.len());
+    println!("\nOverdue ({}):", s.totals.overdue);
     if !s.overdue.is_empty() {
         let rows: Vec<Vec<String>> = s
             .overdue
@@ -88,7 +93,7 @@ pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
             &rows,
         );
         more(
-            s.overdue.len(),
+            s.totals.overdue,
             "less late",
             "`foi requests list --state overdue` (and `--state very_overdue`), or the dashboard's \
              requests page sorted by days overdue, list them all",
@@ -125,12 +130,18 @@ pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
     println!(
         "  replies to classify: {}{}",
         w.replies_to_classify.len(),
-        list(w.replies_to_classify.iter().map(|r| r.reference.as_str()))
+        list(
+            w.replies_to_classify.iter().map(|r| r.reference.as_str()),
+            w.replies_to_classify.len()
+        )
     );
     println!(
         "  drafts to approve:   {}{}",
-        w.drafts.len(),
-        list(w.drafts.iter().map(|d| d.reference.as_str()))
+        s.totals.drafts,
+        list(
+            w.drafts.iter().map(|d| d.reference.as_str()),
+            s.totals.drafts
+        )
     );
     println!(
         "  unmatched mail:      {}{}",
@@ -147,20 +158,27 @@ pub async fn run_status(ctx: &Ctx, a: StatusArgs) -> anyhow::Result<()> {
         list(
             w.delivery_problems
                 .iter()
-                .filter_map(|p| p.reference.as_deref())
+                .filter_map(|p| p.reference.as_deref()),
+            w.delivery_problems
+                .iter()
+                .filter(|p| p.reference.is_some())
+                .count()
         )
     );
     if !w.written_not_sent.is_empty() {
         println!(
             "  written, not sent:   {}{} (no clock runs: configure SMTP, or `foi requests sent REF --on DATE`)",
-            w.written_not_sent.len(),
-            list(w.written_not_sent.iter().map(|d| d.reference.as_str()))
+            s.totals.written_not_sent,
+            list(
+                w.written_not_sent.iter().map(|d| d.reference.as_str()),
+                s.totals.written_not_sent
+            )
         );
     }
     println!(
         "  open staff tasks:    {}{}",
-        w.open_tasks.len(),
-        if w.open_tasks.is_empty() {
+        s.totals.open_tasks,
+        if s.totals.open_tasks == 0 {
             String::new()
         } else {
             " (foi tasks list)".into()
@@ -177,12 +195,13 @@ fn more(total: usize, which: &str, where_: &str) {
 }
 
 /// " (a, b, c)" for a short list of references, or nothing.
-fn list<'a>(refs: impl Iterator<Item = &'a str>) -> String {
-    let refs: Vec<&str> = refs.collect();
-    match refs.len() {
+/// The first references of a list of `total` (which may hold more than `refs` gives).
+fn list<'a>(refs: impl Iterator<Item = &'a str>, total: usize) -> String {
+    let refs: Vec<&str> = refs.take(5).collect();
+    match total {
         0 => String::new(),
-        n if n <= 5 => format!(" ({})", refs.join(", ")),
-        n => format!(" ({}, and {} more)", refs[..5].join(", "), n - 5),
+        n if n <= refs.len() => format!(" ({})", refs.join(", ")),
+        n => format!(" ({}, and {} more)", refs.join(", "), n - refs.len()),
     }
 }
 

@@ -9,6 +9,35 @@ use serde::Serialize;
 /// How far ahead "soon" looks: ten working days, two weeks.
 pub const SOON_WORKING_DAYS: u32 = 10;
 
+/// The states of a request whose answer is late (the overdue list).
+pub const LATE: [RequestState; 2] = [RequestState::Overdue, RequestState::VeryOverdue];
+
+/// The states in which the response's due date is still to come (the upcoming list).
+pub const ANSWER_AWAITED: [RequestState; 3] = [
+    RequestState::Sent,
+    RequestState::Acknowledged,
+    RequestState::Extended,
+];
+
+/// The furthest day "soon" reaches from `today` under any regime: what a search of stored
+/// dates must cover to find every upcoming deadline.
+pub fn soon_horizon(cal: &WorkingCalendar, today: NaiveDate) -> Option<NaiveDate> {
+    Regime::ALL
+        .into_iter()
+        .filter_map(|r| cal.add_working_days(r, today, SOON_WORKING_DAYS).ok())
+        .max()
+}
+
+/// The order of the overdue list: longest past its due date first, then by reference. By
+/// date rather than by working days late, so that a database can give the first lines of
+/// the list by itself (`store::requests::late_first`); the two differ only between
+/// Scottish and other requests around a holiday one of them has.
+pub fn overdue_order(a: &OverdueLine, b: &OverdueLine) -> std::cmp::Ordering {
+    a.due
+        .cmp(&b.due)
+        .then_with(|| a.reference.cmp(&b.reference))
+}
+
 /// A request's dates, as the deadline lists read them.
 #[derive(Debug, Clone)]
 pub struct DueRow<'a> {
@@ -107,7 +136,7 @@ pub struct UpcomingLine {
 /// The request's answer is late: the sweep moved it to overdue or very overdue.
 pub fn overdue(r: &DueRow<'_>, cal: &WorkingCalendar, today: NaiveDate) -> Option<OverdueLine> {
     let due = r.response_due?;
-    if !matches!(r.state, RequestState::Overdue | RequestState::VeryOverdue) {
+    if !LATE.contains(&r.state) {
         return None;
     }
     Some(OverdueLine {
@@ -128,10 +157,7 @@ pub fn upcoming(r: &DueRow<'_>, cal: &WorkingCalendar, today: NaiveDate) -> Vec<
     DeadlineKind::ALL
         .into_iter()
         .filter(|k| match k {
-            DeadlineKind::ResponseDue => matches!(
-                r.state,
-                RequestState::Sent | RequestState::Acknowledged | RequestState::Extended
-            ),
+            DeadlineKind::ResponseDue => ANSWER_AWAITED.contains(&r.state),
             k => k.open_in(r.state),
         })
         .filter_map(|k| {
@@ -145,4 +171,41 @@ pub fn upcoming(r: &DueRow<'_>, cal: &WorkingCalendar, today: NaiveDate) -> Vec<
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::requests::DEADLINES_READ_IN;
+
+    /// The lists read a request's stored deadlines only in `DEADLINES_READ_IN`: every state
+    /// in which a deadline other than the response's binds must be there.
+    #[test]
+    fn the_stored_deadlines_are_read_wherever_a_list_needs_them() {
+        for state in RequestState::ALL {
+            let needs = [DeadlineKind::ReviewDue, DeadlineKind::ComplaintWindowEnd]
+                .into_iter()
+                .any(|k| k.open_in(state));
+            assert_eq!(needs, DEADLINES_READ_IN.contains(&state), "{state}");
+        }
+    }
+
+    #[test]
+    fn the_overdue_list_puts_the_longest_late_first() {
+        let line = |reference: &str, due: (i32, u32, u32)| OverdueLine {
+            reference: reference.into(),
+            authority: String::new(),
+            due: NaiveDate::from_ymd_opt(due.0, due.1, due.2).unwrap(),
+            working_days_overdue: 0,
+            state: RequestState::Overdue,
+        };
+        let mut lines = [
+            line("foi-b", (2026, 3, 2)),
+            line("foi-c", (2026, 1, 5)),
+            line("foi-a", (2026, 3, 2)),
+        ];
+        lines.sort_by(overdue_order);
+        let order: Vec<&str> = lines.iter().map(|l| l.reference.as_str()).collect();
+        assert_eq!(order, ["foi-c", "foi-a", "foi-b"]);
+    }
 }

@@ -783,6 +783,12 @@ pub async fn generate(
     // load.
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         db.execute_unprepared("ANALYZE").await?;
+    } else {
+        // The load went through the write-ahead log in one transaction: copy it into the
+        // database now and empty it, rather than leave the next command a log the size of
+        // the database to read back.
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
     }
     Ok(out)
 }

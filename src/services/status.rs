@@ -96,10 +96,34 @@ pub struct Status {
     pub total: i64,
     pub counts: Vec<StateCount>,
     pub by_campaign: Vec<CampaignCounts>,
+    /// The late requests, longest past their due date first (with [`Lines::First`], only
+    /// the first of them: `totals` says how many there are).
     pub overdue: Vec<OverdueLine>,
     /// Open deadlines from today to ten working days ahead, soonest first.
     pub upcoming: Vec<UpcomingLine>,
     pub waiting: Waiting,
+    pub totals: Totals,
+}
+
+/// How many lines the lists that [`Lines::First`] shortens have in all.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub overdue: usize,
+    pub drafts: usize,
+    pub written_not_sent: usize,
+    pub open_tasks: usize,
+}
+
+/// How much of the longest lists a status reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// Every line (`foi status --json`, `/api/status`).
+    All,
+    /// The first n of the late requests and of the letters waiting, and how many there are
+    /// (the table of `foi status`, the dashboard's overview): at 100k requests the late
+    /// ones alone run to 15,000, and reading them all cost more than the rest of the
+    /// status together.
+    First(usize),
 }
 
 /// Lines of each list the status shows people at most (the table of `foi status`, the
@@ -134,11 +158,7 @@ pub fn deadline_lists(
         overdue.extend(deadlines::overdue(&row, cal, today));
         upcoming.extend(deadlines::upcoming(&row, cal, today));
     }
-    overdue.sort_by(|a, b| {
-        b.working_days_overdue
-            .cmp(&a.working_days_overdue)
-            .then(a.reference.cmp(&b.reference))
-    });
+    overdue.sort_by(deadlines::overdue_order);
     upcoming.sort_by(|a, b| a.due.cmp(&b.due).then(a.reference.cmp(&b.reference)));
     Ok((overdue, upcoming))
 }
@@ -167,6 +187,7 @@ pub async fn status(
     app: &AppContext,
     now: DateTime<Utc>,
     campaign: Option<&str>,
+    lines: Lines,
 ) -> ServiceResult<Status> {
     let db = &app.db;
     let today = london_date(now);
@@ -196,11 +217,40 @@ pub async fn status(
         .collect();
 
     let in_scope = |r: &RequestModel| campaign_id.is_none() || r.campaign_id == campaign_id;
-    let rows = requests::due_rows(db, &WITH_DEADLINES, campaign_id).await?;
     let names = authority_names(db).await?;
     let cal = app.calendar().await?;
-    let (overdue, upcoming) = deadline_lists(&rows, &names, &cal, today)?;
-    drop(rows);
+    let mut totals = Totals::default();
+    let (overdue, upcoming) = match lines {
+        Lines::All => {
+            let rows = requests::due_rows(db, &WITH_DEADLINES, campaign_id).await?;
+            let lists = deadline_lists(&rows, &names, &cal, today)?;
+            totals.overdue = lists.0.len();
+            lists
+        }
+        Lines::First(n) => {
+            // The first late requests by the database's own order (the list's), then the
+            // requests whose deadlines can fall soon: those whose response is due in the
+            // coming fortnight, and those with a review or complaint date, which only the
+            // stored deadlines hold.
+            let (mut rows, total) =
+                requests::late_first(db, &deadlines::LATE, campaign_id, n as u64).await?;
+            totals.overdue = usize::try_from(total).unwrap_or(usize::MAX);
+            if let Some(horizon) = deadlines::soon_horizon(&cal, today) {
+                rows.extend(
+                    requests::due_between(
+                        db,
+                        &deadlines::ANSWER_AWAITED,
+                        campaign_id,
+                        today,
+                        horizon,
+                    )
+                    .await?,
+                );
+            }
+            rows.extend(requests::due_rows(db, &requests::DEADLINES_READ_IN, campaign_id).await?);
+            deadline_lists(&rows, &names, &cal, today)?
+        }
+    };
 
     let name_of = |r: &DueFacts| names.get(&r.authority_id).cloned().unwrap_or_default();
     let mut waiting = Waiting::default();
@@ -222,16 +272,28 @@ pub async fn status(
             created: london_date(m.created_at),
         })
     };
-    waiting.drafts = messages::letter_lines(db, &[MessageState::Draft], campaign_id)
-        .await?
-        .into_iter()
-        .filter_map(letter_line)
-        .collect();
-    waiting.written_not_sent = messages::letter_lines(db, &[MessageState::Written], campaign_id)
-        .await?
-        .into_iter()
-        .filter_map(letter_line)
-        .collect();
+    for (state, list, total) in [
+        (MessageState::Draft, &mut waiting.drafts, &mut totals.drafts),
+        (
+            MessageState::Written,
+            &mut waiting.written_not_sent,
+            &mut totals.written_not_sent,
+        ),
+    ] {
+        let (found, all) = match lines {
+            Lines::All => {
+                let found = messages::letter_lines(db, &[state], campaign_id).await?;
+                (found, None)
+            }
+            Lines::First(n) => {
+                let (found, all) =
+                    messages::request_letter_lines(db, &[state], campaign_id, n as u64).await?;
+                (found, Some(all))
+            }
+        };
+        *list = found.into_iter().filter_map(letter_line).collect();
+        *total = all.map_or(list.len(), |n| usize::try_from(n).unwrap_or(usize::MAX));
+    }
     // Staff mail (no request) that failed is shown only when no campaign is asked for.
     for m in messages::letter_lines(
         db,
@@ -248,7 +310,16 @@ pub async fn status(
             detail: m.last_error.unwrap_or_default(),
         });
     }
-    let tasks = super::tasks::open_heads(db).await?;
+    let tasks = match (lines, campaign_id) {
+        (Lines::First(n), None) => {
+            let (tasks, all) = super::tasks::first_open_heads(db, n).await?;
+            totals.open_tasks = all;
+            tasks
+        }
+        // With a campaign, which tasks are the campaign's is known only from their
+        // requests, read below.
+        _ => super::tasks::open_heads(db).await?,
+    };
     // A task names its request but not its campaign: read those requests only to filter.
     let by_id: HashMap<i32, RequestModel> = if campaign_id.is_some() {
         let mut ids: Vec<i32> = tasks.iter().map(|t| t.request_id).collect();
@@ -279,6 +350,9 @@ pub async fn status(
             created: london_date(t.created_at),
         });
     }
+    if lines == Lines::All || campaign_id.is_some() {
+        totals.open_tasks = waiting.open_tasks.len();
+    }
     Ok(Status {
         today,
         campaign: campaign.map(str::to_string),
@@ -288,5 +362,6 @@ pub async fn status(
         overdue,
         upcoming,
         waiting,
+        totals,
     })
 }

@@ -37,14 +37,24 @@ fn answered(state: RequestState) -> bool {
 /// Whether an open task still makes sense: its kind fits the request's state, and a review
 /// task postdates the council's latest answer (one made before it argues about silence).
 pub async fn still_applies(db: &impl ConnectionTrait, t: &TaskRow) -> ServiceResult<bool> {
-    if !t.kind.applies_in(t.request_state) {
+    applies(db, t.kind, t.request_state, t.request_id, t.created_at).await
+}
+
+async fn applies(
+    db: &impl ConnectionTrait,
+    kind: TaskKind,
+    request_state: RequestState,
+    request_id: i32,
+    created_at: DateTime<Utc>,
+) -> ServiceResult<bool> {
+    if !kind.applies_in(request_state) {
         return Ok(false);
     }
-    if t.kind == TaskKind::InternalReview && answered(t.request_state) {
-        let answered_at = classifications::latest_of(db, t.request_id, &Outcome::FINAL)
+    if kind == TaskKind::InternalReview && answered(request_state) {
+        let answered_at = classifications::latest_of(db, request_id, &Outcome::FINAL)
             .await?
             .map(|c| c.at);
-        return Ok(answered_at.is_none_or(|at| t.created_at >= at));
+        return Ok(answered_at.is_none_or(|at| created_at >= at));
     }
     Ok(true)
 }
@@ -121,6 +131,23 @@ async fn write_again(
 /// writes those).
 pub async fn open_heads(db: &impl ConnectionTrait) -> ServiceResult<Vec<TaskRow>> {
     still_applying(db, tasks::open_without_text(db).await?).await
+}
+
+/// The first `n` of [`open_heads`], and how many there are: which tasks still apply is
+/// decided from each one's kind and its request's state, and only the first `n` are read
+/// with their requests and councils.
+pub async fn first_open_heads(
+    db: &impl ConnectionTrait,
+    n: usize,
+) -> ServiceResult<(Vec<TaskRow>, usize)> {
+    let mut applying = Vec::new();
+    for h in tasks::open_with_states(db).await? {
+        if applies(db, h.kind, h.request_state, h.request_id, h.created_at).await? {
+            applying.push(h.id);
+        }
+    }
+    let first = tasks::open_without_text_by_id(db, &applying[..applying.len().min(n)]).await?;
+    Ok((tasks::rows_for(db, first).await?, applying.len()))
 }
 
 /// Those of these open tasks that still apply (see [`still_applies`]), oldest first.

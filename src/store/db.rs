@@ -57,6 +57,10 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
             // made reading tens of thousands of rows (the status, the reports) several times
             // slower than SQLite itself.
             .row_buffer_size(4096)
+            // A checkpoint copies the log into the database but leaves the file its size:
+            // after one large write (a campaign queued, a bulk load) every later start would
+            // still read a log of that size. Cut it back to 64 MiB after each checkpoint.
+            .pragma("journal_size_limit", "67108864")
     });
     Database::connect(opts).await
 }

@@ -637,8 +637,52 @@ pub async fn letter_lines(
     campaign: Option<i32>,
 ) -> StoreResult<Vec<LetterLine>> {
     use sea_orm::FromQueryResult;
-    // The states are this program's own constants and the campaign an integer: written into
-    // the text, the statement is the same on both databases.
+    let sql = format!(
+        "SELECT {LETTER_LINE} {} ORDER BY m.id",
+        letters_where(states, campaign, false)
+    );
+    Ok(
+        LetterLine::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
+            .all(db)
+            .await?,
+    )
+}
+
+/// The first `limit` letters to councils (of a request) in any of `states`, oldest first,
+/// and how many there are: thousands of drafts at scale, of which a glance shows a few.
+pub async fn request_letter_lines(
+    db: &impl ConnectionTrait,
+    states: &[St],
+    campaign: Option<i32>,
+    limit: u64,
+) -> StoreResult<(Vec<LetterLine>, u64)> {
+    use sea_orm::FromQueryResult;
+    let from = letters_where(states, campaign, true);
+    let backend = db.get_database_backend();
+    let count = db
+        .query_one(Statement::from_string(
+            backend,
+            format!("SELECT COUNT(*) AS n {from}"),
+        ))
+        .await?
+        .map(|row| row.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    let sql = format!("SELECT {LETTER_LINE} {from} ORDER BY m.id LIMIT {limit}");
+    let rows = LetterLine::find_by_statement(Statement::from_string(backend, sql))
+        .all(db)
+        .await?;
+    Ok((rows, u64::try_from(count).unwrap_or(0)))
+}
+
+/// The columns of a [`LetterLine`].
+const LETTER_LINE: &str = "m.id, m.request_id, m.kind, m.state, m.subject, m.created_at, \
+     m.last_error, r.reference, a.name AS authority";
+
+/// `FROM … WHERE …` of the outbound letters in `states` (of `campaign`; only those of a
+/// request with `of_requests`). The states are this program's own constants and the campaign
+/// an integer: written into the text, the statement is the same on both databases.
+fn letters_where(states: &[St], campaign: Option<i32>, of_requests: bool) -> String {
     let states = states
         .iter()
         .map(|s| format!("'{}'", s.as_str()))
@@ -647,17 +691,15 @@ pub async fn letter_lines(
     let scope = campaign
         .map(|c| format!(" AND r.campaign_id = {c}"))
         .unwrap_or_default();
-    let sql = format!(
-        "SELECT m.id, m.request_id, m.kind, m.state, m.subject, m.created_at, m.last_error, \
-         r.reference, a.name AS authority \
-         FROM messages m LEFT JOIN requests r ON r.id = m.request_id \
+    let of_requests = if of_requests {
+        " AND m.request_id IS NOT NULL"
+    } else {
+        ""
+    };
+    format!(
+        "FROM messages m LEFT JOIN requests r ON r.id = m.request_id \
          LEFT JOIN authorities a ON a.id = r.authority_id \
-         WHERE m.direction = 'outbound' AND m.state IN ({states}){scope} ORDER BY m.id"
-    );
-    Ok(
-        LetterLine::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
-            .all(db)
-            .await?,
+         WHERE m.direction = 'outbound' AND m.state IN ({states}){scope}{of_requests}"
     )
 }
 

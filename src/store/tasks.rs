@@ -77,9 +77,62 @@ pub async fn open(db: &impl ConnectionTrait) -> StoreResult<Vec<TaskModel>> {
         .await?)
 }
 
+/// An open task as a count of them needs it: its kind and its request's state.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct OpenHead {
+    pub id: i32,
+    pub request_id: i32,
+    pub kind: TaskKind,
+    pub created_at: DateTime<Utc>,
+    pub request_state: RequestState,
+}
+
+/// Every task not yet done, oldest first, with its request's state and nothing else: how
+/// many still apply is known without reading thousands of requests whole.
+pub async fn open_with_states(db: &impl ConnectionTrait) -> StoreResult<Vec<OpenHead>> {
+    use sea_orm::{FromQueryResult, Statement};
+    Ok(OpenHead::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT t.id, t.request_id, t.kind, t.created_at, r.state AS request_state \
+         FROM tasks t JOIN requests r ON r.id = t.request_id \
+         WHERE t.done_at IS NULL ORDER BY t.id",
+    ))
+    .all(db)
+    .await?)
+}
+
+/// These open tasks (by id), each without its letter, oldest first.
+pub async fn open_without_text_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> StoreResult<Vec<TaskModel>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(super::requests::IN_CHUNK) {
+        out.extend(
+            without_text()
+                .filter(task::Column::Id.is_in(chunk.iter().copied()))
+                .order_by_asc(task::Column::Id)
+                .into_model::<TaskModel>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
 /// As [`open`], each task without its letter (`text` read as empty): for lists that name
 /// tasks (the status, the digest past the tasks it shows), thousands of letters at scale.
 pub async fn open_without_text(db: &impl ConnectionTrait) -> StoreResult<Vec<TaskModel>> {
+    Ok(without_text()
+        .filter(task::Column::DoneAt.is_null())
+        .order_by_asc(task::Column::Id)
+        .into_model::<TaskModel>()
+        .all(db)
+        .await?)
+}
+
+/// Every column of a task but its letter (`text` read as empty).
+fn without_text() -> sea_orm::Select<Task> {
     use sea_orm::{IdenStatic, Iterable, QuerySelect};
     let mut q = Task::find().select_only();
     for c in task::Column::iter() {
@@ -88,11 +141,7 @@ pub async fn open_without_text(db: &impl ConnectionTrait) -> StoreResult<Vec<Tas
             _ => q.column(c),
         };
     }
-    Ok(q.filter(task::Column::DoneAt.is_null())
-        .order_by_asc(task::Column::Id)
-        .into_model::<TaskModel>()
-        .all(db)
-        .await?)
+    q
 }
 
 /// Replaces a task's letter (with the one as it was on the day staff delivered it).

@@ -49,9 +49,14 @@ async fn session(Extension(s): Extension<Session>) -> Json<Value> {
 
 async fn status(State(state): State<WebState>) -> ApiResult {
     to_json(
-        services::status::status(&state.app, chrono::Utc::now(), None)
-            .await
-            .map_err(api)?,
+        services::status::status(
+            &state.app,
+            chrono::Utc::now(),
+            None,
+            services::status::Lines::All,
+        )
+        .await
+        .map_err(api)?,
     )
 }
 

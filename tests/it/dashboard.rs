@@ -782,9 +782,10 @@ async fn long_lists_come_in_pages(db: TestDb) {
         "{sorted}"
     );
     // The overview: at most 50 lines a list, and how many more.
-    let status = foi::services::status::status(&s.app, Utc::now(), None)
-        .await
-        .unwrap();
+    let status =
+        foi::services::status::status(&s.app, Utc::now(), None, foi::services::status::Lines::All)
+            .await
+            .unwrap();
     let overdue = status.overdue.len();
     assert!(overdue > 50, "{overdue}");
     let overview = c.get("/").await.text().await.unwrap();

@@ -402,8 +402,9 @@ async fn figures_match_the_hand_count(db: TestDb) {
 }
 
 async fn status_lists_the_late_and_what_waits(db: TestDb) {
+    use foi::services::status::Lines;
     let f = fixture(&db).await;
-    let s = foi::services::status::status(&f.app, today(), None)
+    let s = foi::services::status::status(&f.app, today(), None, Lines::All)
         .await
         .unwrap();
     assert_eq!(s.total, 7);
@@ -444,7 +445,7 @@ async fn status_lists_the_late_and_what_waits(db: TestDb) {
         day(4, 23),
     )
     .await;
-    let s = foi::services::status::status(&f.app, today(), None)
+    let s = foi::services::status::status(&f.app, today(), None, Lines::All)
         .await
         .unwrap();
     let soon: Vec<_> = s
@@ -460,8 +461,15 @@ async fn status_lists_the_late_and_what_waits(db: TestDb) {
         })
         .collect();
     assert_eq!(soon, vec![(f.r("b1"), "review_due", day(5, 22), 9)]);
+    // At a glance (the table, the overview) the same lists, read another way.
+    let glance = foi::services::status::status(&f.app, today(), None, Lines::First(50))
+        .await
+        .unwrap();
+    assert_eq!(glance.overdue, s.overdue);
+    assert_eq!(glance.upcoming, s.upcoming);
+    assert_eq!(glance.totals.overdue, 1);
     // One campaign's view: an unknown one is an error naming it.
-    let err = foi::services::status::status(&f.app, today(), Some("other"))
+    let err = foi::services::status::status(&f.app, today(), Some("other"), Lines::All)
         .await
         .unwrap_err()
         .to_string();

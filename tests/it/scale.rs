@@ -428,17 +428,68 @@ async fn status_lists_the_most_overdue_and_counts_the_rest() {
         section.contains(&format!("… and {} more less late", overdue - 50)),
         "{section}"
     );
-    // The most overdue first: the first row is as late as the latest in the JSON.
-    let most = v["overdue"][0]["working_days_overdue"].as_i64().unwrap();
+    // The most overdue first: the first row is the first of the JSON.
+    let most = v["overdue"][0]["reference"].as_str().unwrap();
     let first = section
         .lines()
         .find(|l| l.starts_with("foi-"))
         .unwrap()
         .to_string();
-    assert!(first.contains(&format!("  {most}  ")), "{first} / {most}");
+    assert!(first.starts_with(&format!("{most} ")), "{first} / {most}");
+}
+
+/// The status at a glance (`Lines::First`: the table of `foi status`, the overview) reads
+/// only the first lines of its longest lists from the database, and they are the first
+/// lines of the whole lists (`Lines::All`: `--json`), with the same totals.
+async fn the_status_at_a_glance_is_the_head_of_the_whole(db: TestDb) {
+    use foi::services::status::{self, Lines};
+    let app = db.app().await;
+    generate::generate(
+        &app,
+        now(),
+        Generate {
+            authorities: 30,
+            requests: 900,
+            seed: 11,
+        },
+    )
+    .await
+    .unwrap();
+    let all = status::status(&app, now(), None, Lines::All).await.unwrap();
+    let n = 10;
+    let glance = status::status(&app, now(), None, Lines::First(n))
+        .await
+        .unwrap();
+    assert!(all.overdue.len() > n, "{}", all.overdue.len());
+    assert!(all.waiting.drafts.len() > n, "{}", all.waiting.drafts.len());
+    assert!(
+        all.waiting.open_tasks.len() > n,
+        "{}",
+        all.waiting.open_tasks.len()
+    );
+    assert_eq!(glance.overdue, all.overdue[..n]);
+    assert_eq!(glance.totals.overdue, all.overdue.len());
+    assert_eq!(all.totals.overdue, all.overdue.len());
+    assert_eq!(glance.upcoming, all.upcoming);
+    let refs = |l: &[status::DraftLine]| l.iter().map(|d| d.id).collect::<Vec<_>>();
+    assert_eq!(refs(&glance.waiting.drafts), refs(&all.waiting.drafts[..n]));
+    assert_eq!(glance.totals.drafts, all.waiting.drafts.len());
+    let tasks = |l: &[status::TaskLine]| l.iter().map(|t| t.id).collect::<Vec<_>>();
+    assert_eq!(
+        tasks(&glance.waiting.open_tasks),
+        tasks(&all.waiting.open_tasks[..n])
+    );
+    assert_eq!(glance.totals.open_tasks, all.waiting.open_tasks.len());
+    assert_eq!(
+        glance.totals.written_not_sent,
+        all.waiting.written_not_sent.len()
+    );
+    // The late requests come longest past their due date first.
+    assert!(all.overdue.windows(2).all(|w| w[0].due <= w[1].due));
 }
 
 db_tests!(
     generated_history_is_what_the_services_would_write,
     the_digest_summarises_many_overdue_requests,
+    the_status_at_a_glance_is_the_head_of_the_whole,
 );

@@ -22,7 +22,7 @@ pub async fn show(
     Extension(session): Extension<Session>,
 ) -> WebResult<Html<String>> {
     let now = chrono::Utc::now();
-    let s = status::status(&state.app, now, None).await?;
+    let s = status::status(&state.app, now, None, status::Lines::First(SHOWN)).await?;
     let newest = dashboard::browse(&state.app, now, &dashboard::Browse::default()).await?;
     let w = &s.waiting;
     let data = json!({
@@ -64,10 +64,10 @@ pub async fn show(
             "since": t.created.to_string(),
         })).collect::<Vec<_>>(),
         "more": json!({
-            "overdue": more(s.overdue.len()), "due_soon": more(s.upcoming.len()),
-            "to_classify": more(w.replies_to_classify.len()), "drafts": more(w.drafts.len()),
-            "problems": more(w.delivery_problems.len()), "written": more(w.written_not_sent.len()),
-            "tasks": more(w.open_tasks.len()),
+            "overdue": more(s.totals.overdue), "due_soon": more(s.upcoming.len()),
+            "to_classify": more(w.replies_to_classify.len()), "drafts": more(s.totals.drafts),
+            "problems": more(w.delivery_problems.len()), "written": more(s.totals.written_not_sent),
+            "tasks": more(s.totals.open_tasks),
         }),
         "charts": Chart::ALL.iter().map(|c| json!({"name": c.name(), "title": c.title()})).collect::<Vec<_>>(),
         "recent": newest.iter().take(10).map(row_view).collect::<Vec<_>>(),
