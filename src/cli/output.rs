@@ -34,6 +34,47 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A JSON array written to standard output one element at a time, laid out as [`json`]
+/// lays out a whole list, for lists too long to hold.
+pub struct JsonArray<W: std::io::Write> {
+    out: W,
+    first: bool,
+}
+
+impl JsonArray<std::io::BufWriter<std::io::Stdout>> {
+    pub fn stdout() -> Self {
+        JsonArray::new(std::io::BufWriter::new(std::io::stdout()))
+    }
+}
+
+impl<W: std::io::Write> JsonArray<W> {
+    pub fn new(out: W) -> Self {
+        JsonArray { out, first: true }
+    }
+
+    pub fn push<T: Serialize>(&mut self, value: &T) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(value)?;
+        let sep = if self.first { "[\n" } else { ",\n" };
+        self.first = false;
+        self.out.write_all(sep.as_bytes())?;
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                self.out.write_all(b"\n")?;
+            }
+            self.out.write_all(b"  ")?;
+            self.out.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> anyhow::Result<W> {
+        let end = if self.first { "[]\n" } else { "\n]\n" };
+        self.out.write_all(end.as_bytes())?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
 pub fn or_dash(s: Option<&str>) -> String {
     s.filter(|s| !s.is_empty()).unwrap_or("-").to_string()
 }

@@ -130,13 +130,19 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                 authority_slug: authority,
                 campaign,
             };
-            let rows = services::requests::list(&app, &filter).await?;
-            if json {
-                return output::json(&rows);
-            }
-            let table: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
+            // A page at a time: the JSON is written as it is read, and the table keeps
+            // only its cells (their widths are known only at the end).
+            let mut pages = services::requests::list_pages(&app, &filter).await?;
+            let mut json_out = json.then(output::JsonArray::stdout);
+            let mut table: Vec<Vec<String>> = Vec::new();
+            while let Some(rows) = pages.next(&app.db).await? {
+                if let Some(out) = json_out.as_mut() {
+                    for r in &rows {
+                        out.push(r)?;
+                    }
+                    continue;
+                }
+                table.extend(rows.iter().map(|r| {
                     vec![
                         r.reference.clone(),
                         r.state.to_string(),
@@ -147,8 +153,12 @@ pub async fn run(ctx: &Ctx, cmd: RequestsCommand) -> anyhow::Result<()> {
                         r.template.clone(),
                         r.created_at.format("%Y-%m-%d").to_string(),
                     ]
-                })
-                .collect();
+                }));
+            }
+            if let Some(out) = json_out {
+                out.finish()?;
+                return Ok(());
+            }
             output::table(
                 &[
                     "REFERENCE",

@@ -13,8 +13,18 @@ use crate::store::tasks::{self, TaskRow};
 use crate::store::{clock_events, events, inbound, messages};
 use chrono::{DateTime, NaiveDate, Utc};
 
+/// The requests `filter` names, oldest first, all at once.
 pub async fn list(app: &AppContext, filter: &RequestFilter) -> ServiceResult<Vec<RequestRow>> {
     Ok(requests::list(&app.db, filter).await?)
+}
+
+/// `foi requests list`: the requests `filter` names, a page at a time (call `next` until it
+/// gives None), oldest first.
+pub async fn list_pages(
+    app: &AppContext,
+    filter: &RequestFilter,
+) -> ServiceResult<requests::ListPages> {
+    Ok(requests::list_pages(&app.db, filter).await?)
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
