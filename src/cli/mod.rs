@@ -196,6 +196,9 @@ pub fn read_import_file(path: &std::path::Path) -> anyhow::Result<String> {
     Ok(decoded.text)
 }
 
+/// How long a command waits at its end for its SQLite connections to close.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// What every command gets before it builds the application context: the settings it was
 /// started with and the clock (`--now`).
 pub struct Ctx {
@@ -236,18 +239,29 @@ impl Ctx {
         }
     }
 
-    /// Closes the pools this command opened. Ending the process with SQLite connections
-    /// open skips the checkpoint that the last connection makes when it closes, so the
-    /// write-ahead log stays behind, as large as the command's writes (a whole database after
-    /// `foi dev generate`), and the next command starts by reading all of it back.
+    /// Closes the SQLite pools this command opened. Ending the process with SQLite
+    /// connections open skips the checkpoint that the last connection makes when it closes,
+    /// so the write-ahead log stays behind, as large as the command's writes (a whole database
+    /// after `foi dev generate`), and the next command starts by reading all of it back.
+    /// PostgreSQL needs nothing of the kind, and a pool closes only once every connection is
+    /// back, which a job stopped mid-query by the daemon's grace period may never give: its
+    /// pools are left to the end of the process, as before.
     pub async fn close(&self) {
         let opened = match self.opened.lock() {
             Ok(mut opened) => std::mem::take(&mut *opened),
             Err(_) => return,
         };
         for db in opened {
-            if let Err(e) = db.close_by_ref().await {
-                tracing::warn!(error = %e, "closing the database");
+            if crate::store::DbKind::of(&db) != crate::store::DbKind::Sqlite {
+                continue;
+            }
+            match tokio::time::timeout(CLOSE_WAIT, db.close_by_ref()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "closing the database"),
+                Err(_) => tracing::warn!(
+                    "the database did not close within {} s; its log is checkpointed by the next command",
+                    CLOSE_WAIT.as_secs()
+                ),
             }
         }
     }
