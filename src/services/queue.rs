@@ -604,7 +604,8 @@ pub async fn campaign(
     // Councils a one-link template cannot write one letter to (per-council mode).
     let mut several: Vec<String> = Vec::new();
     for (authority, group) in by_authority(links) {
-        let asked = requests::covering(&txn, authority.id, Some(template)).await?;
+        let ids: Vec<i32> = group.iter().map(|l| l.id).collect();
+        let asked = requests::asking_about(&txn, authority.id, template, &ids).await?;
         let mut unasked = Vec::new();
         for link in group {
             match asked.iter().find(|(_, ids)| ids.contains(&link.id)) {

@@ -369,6 +369,76 @@ pub async fn covering(
         .collect())
 }
 
+/// A request that already asks about a link (see [`asking_about`]).
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct Asking {
+    pub id: i32,
+    pub reference: String,
+    pub campaign_id: Option<i32>,
+    /// One of the links asked about.
+    pub link: i32,
+}
+
+/// The authority's requests from `template` that ask about any of `links`, oldest first,
+/// each with those of `links` it covers: the same answer as [`covering`] for these links,
+/// found from the links (indexed) instead of from every request the council was ever sent,
+/// which made queueing a campaign slower the more requests the database held.
+pub async fn asking_about(
+    db: &impl ConnectionTrait,
+    authority_id: i32,
+    template: &str,
+    links: &[i32],
+) -> StoreResult<Vec<(Asking, Vec<i32>)>> {
+    use sea_orm::{FromQueryResult, Statement};
+    let backend = db.get_database_backend();
+    let mut found: Vec<Asking> = Vec::new();
+    for chunk in links.chunks(IN_CHUNK) {
+        let list = chunk
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Numbered parameters, each used in both halves (SQLite reads `?1` as PostgreSQL
+        // reads `$1`).
+        let (p1, p2) = match backend {
+            sea_orm::DbBackend::Postgres => ("$1", "$2"),
+            _ => ("?1", "?2"),
+        };
+        // The links as stored; and, as `own_links` reads them, the one link of a request
+        // stored by hand before links had their own table.
+        let sql = format!(
+            "SELECT r.id, r.reference, r.campaign_id, rt.twinning_id AS link FROM requests r \
+             JOIN request_twinnings rt ON rt.request_id = r.id \
+             WHERE rt.twinning_id IN ({list}) AND r.authority_id = {p1} AND r.template = {p2} \
+             UNION ALL \
+             SELECT r.id, r.reference, r.campaign_id, r.twinning_id AS link FROM requests r \
+             WHERE r.twinning_id IN ({list}) AND r.authority_id = {p1} AND r.template = {p2} \
+             AND NOT EXISTS (SELECT 1 FROM request_twinnings rt WHERE rt.request_id = r.id)"
+        );
+        found.extend(
+            Asking::find_by_statement(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [authority_id.into(), template.into()],
+            ))
+            .all(db)
+            .await?,
+        );
+    }
+    found.sort_by_key(|a| (a.id, a.link));
+    let mut out: Vec<(Asking, Vec<i32>)> = Vec::new();
+    for a in found {
+        match out.last_mut() {
+            Some((last, ids)) if last.id == a.id => ids.push(a.link),
+            _ => {
+                let link = a.link;
+                out.push((a, vec![link]));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A request's links as stored, or, for one stored by hand before links had their own table,
 /// the one link it names.
 fn own_links(stored: Option<Vec<i32>>, r: &RequestModel) -> Vec<i32> {

@@ -565,6 +565,34 @@ async fn a_campaign_per_link_queues_each_link_once(db: TestDb) {
     assert!(second.queued.is_empty());
     assert_eq!(second.already_held.len(), 5);
 
+    // A request stored before links had their own table names its one link in its own row
+    // only: it still holds that link.
+    let legacy = first.queued[0].reference.clone();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        &format!(
+            "DELETE FROM request_twinnings WHERE request_id = \
+             (SELECT id FROM requests WHERE reference = '{legacy}')"
+        ),
+    )
+    .await
+    .unwrap();
+    let again = q
+        .queue_campaign(
+            "twinning-2026",
+            "twinning-agreement",
+            Some(TwinningStatus::Active),
+            None,
+            &none,
+            false,
+            Per::Link,
+        )
+        .await
+        .unwrap();
+    assert!(again.queued.is_empty(), "{:?}", again.queued);
+    assert_eq!(again.already_held.len(), 5);
+    assert!(again.already_held.iter().any(|h| h.reference == legacy));
+
     // Once Birmingham has an address, a re-run adds just its three links.
     let email = EmailAddress::parse("foi@birmingham.example.org").unwrap();
     authorities::set_email(&app.db, "birmingham-city-council", &email, "test")
