@@ -482,11 +482,7 @@ fn summarise(
             .and_then(|c| campaigns.get(&c).cloned())
             .unwrap_or_else(|| "(no campaign)".into())
     });
-    // Most overdue first; the oldest request first among equals.
-    overdue.sort_by(|a, b| {
-        let late = |v: &Value| v["working_days_overdue"].as_i64().unwrap_or(0);
-        late(&b.1).cmp(&late(&a.1)).then(a.0.cmp(&b.0))
-    });
+    // Kept in the order of the list (`deadlines::overdue_order`), as the status shows it.
     overdue.truncate(OVERDUE_LISTED);
     Summary {
         shown: overdue.into_iter().map(|(_, v)| v).collect(),

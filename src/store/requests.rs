@@ -398,11 +398,10 @@ pub async fn asking_about(
             .map(i32::to_string)
             .collect::<Vec<_>>()
             .join(", ");
-        // Numbered parameters, each used in both halves (SQLite reads `?1` as PostgreSQL
-        // reads `$1`).
-        let (p1, p2) = match backend {
-            sea_orm::DbBackend::Postgres => ("$1", "$2"),
-            _ => ("?1", "?2"),
+        // The council and the template, bound once for each half.
+        let [p1, p2, p3, p4] = match backend {
+            sea_orm::DbBackend::Postgres => ["$1", "$2", "$3", "$4"],
+            _ => ["?"; 4],
         };
         // The links as stored; and, as `own_links` reads them, the one link of a request
         // stored by hand before links had their own table.
@@ -412,14 +411,19 @@ pub async fn asking_about(
              WHERE rt.twinning_id IN ({list}) AND r.authority_id = {p1} AND r.template = {p2} \
              UNION ALL \
              SELECT r.id, r.reference, r.campaign_id, r.twinning_id AS link FROM requests r \
-             WHERE r.twinning_id IN ({list}) AND r.authority_id = {p1} AND r.template = {p2} \
+             WHERE r.twinning_id IN ({list}) AND r.authority_id = {p3} AND r.template = {p4} \
              AND NOT EXISTS (SELECT 1 FROM request_twinnings rt WHERE rt.request_id = r.id)"
         );
         found.extend(
             Asking::find_by_statement(Statement::from_sql_and_values(
                 backend,
                 sql,
-                [authority_id.into(), template.into()],
+                [
+                    authority_id.into(),
+                    template.into(),
+                    authority_id.into(),
+                    template.into(),
+                ],
             ))
             .all(db)
             .await?,
@@ -875,7 +879,8 @@ pub const DEADLINES_READ_IN: [RequestState; 2] =
     [RequestState::InternalReview, RequestState::ReviewUpheld];
 
 impl DueFacts {
-    /// The deadlines as last computed and stored.
+    /// The deadlines as last computed and stored; None outside [`DEADLINES_READ_IN`], whose
+    /// requests are read without them.
     pub fn deadlines(&self) -> StoreResult<Option<crate::calendar::Deadlines>> {
         parse_deadlines(&self.reference, self.deadlines.as_deref())
     }
