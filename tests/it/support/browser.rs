@@ -152,6 +152,7 @@ impl Browser {
     /// under load the old document can outlive the click long enough to be read.
     pub async fn submit(&self, element: &str) {
         self.click(element).await;
+        let mut last = serde_json::Value::Null;
         for _ in 0..100 {
             let resp: serde_json::Value = self
                 .http
@@ -164,12 +165,16 @@ impl Browser {
                 .unwrap();
             match resp["value"].get("error").and_then(|e| e.as_str()) {
                 Some("stale element reference") | Some("no such element") => return,
-                Some(other) => panic!("WebDriver while waiting for the page to change: {other}"),
-                None => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                // Asked while the new page loads, chromedriver can answer "unknown error"
+                // (it cannot tell the loading status): ask again.
+                _ => {
+                    last = resp["value"].clone();
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await
+                }
             }
         }
         panic!(
-            "the page did not change after the click; it is at {}",
+            "the page did not change after the click; it is at {} (last answer: {last})",
             self.url().await
         );
     }
