@@ -918,15 +918,22 @@ pub async fn due_rows(
     states: &[RequestState],
     campaign: Option<i32>,
 ) -> StoreResult<Vec<DueFacts>> {
-    use request::Column as C;
-    let mut q = due_columns().filter(C::State.is_in(states.iter().copied()));
-    if let Some(c) = campaign {
-        q = q.filter(C::CampaignId.eq(c));
-    }
-    Ok(q.order_by_asc(C::Id)
+    Ok(due_columns()
+        .filter(in_states_of(states, campaign))
+        .order_by_asc(request::Column::Id)
         .into_model::<DueFacts>()
         .all(db)
         .await?)
+}
+
+/// Requests in any of `states`, of `campaign` when one is given.
+fn in_states_of(states: &[RequestState], campaign: Option<i32>) -> sea_orm::Condition {
+    use request::Column as C;
+    let mut c = sea_orm::Condition::all().add(C::State.is_in(states.iter().copied()));
+    if let Some(id) = campaign {
+        c = c.add(C::CampaignId.eq(id));
+    }
+    c
 }
 
 /// The first `limit` requests in any of `states` with a response date, earliest date first
@@ -940,18 +947,10 @@ pub async fn late_first(
 ) -> StoreResult<(Vec<DueFacts>, u64)> {
     use request::Column as C;
     use sea_orm::{PaginatorTrait, QuerySelect};
-    let mut all = Request::find()
-        .filter(C::State.is_in(states.iter().copied()))
-        .filter(C::ResponseDue.is_not_null());
-    let mut first = due_columns()
-        .filter(C::State.is_in(states.iter().copied()))
-        .filter(C::ResponseDue.is_not_null());
-    if let Some(c) = campaign {
-        all = all.filter(C::CampaignId.eq(c));
-        first = first.filter(C::CampaignId.eq(c));
-    }
-    let total = all.count(db).await?;
-    let rows = first
+    let late = in_states_of(states, campaign).add(C::ResponseDue.is_not_null());
+    let total = Request::find().filter(late.clone()).count(db).await?;
+    let rows = due_columns()
+        .filter(late)
         .order_by_asc(C::ResponseDue)
         .order_by_asc(C::Reference)
         .limit(limit)
@@ -970,13 +969,9 @@ pub async fn due_between(
     to: NaiveDate,
 ) -> StoreResult<Vec<DueFacts>> {
     use request::Column as C;
-    let mut q = due_columns()
-        .filter(C::State.is_in(states.iter().copied()))
-        .filter(C::ResponseDue.between(from, to));
-    if let Some(c) = campaign {
-        q = q.filter(C::CampaignId.eq(c));
-    }
-    Ok(q.order_by_asc(C::Id)
+    Ok(due_columns()
+        .filter(in_states_of(states, campaign).add(C::ResponseDue.between(from, to)))
+        .order_by_asc(C::Id)
         .into_model::<DueFacts>()
         .all(db)
         .await?)

@@ -87,6 +87,20 @@ impl Browser {
         resp["value"].clone()
     }
 
+    /// The driver's answer to a GET, error or not.
+    async fn answer(&self, path: &str) -> serde_json::Value {
+        let resp: serde_json::Value = self
+            .http
+            .get(format!("{}/{path}", self.session))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        resp["value"].clone()
+    }
+
     pub async fn goto(&self, url: &str) {
         self.call(
             reqwest::Method::POST,
@@ -154,21 +168,13 @@ impl Browser {
         self.click(element).await;
         let mut last = serde_json::Value::Null;
         for _ in 0..100 {
-            let resp: serde_json::Value = self
-                .http
-                .get(format!("{}/element/{element}/name", self.session))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            match resp["value"].get("error").and_then(|e| e.as_str()) {
+            let value = self.answer(&format!("element/{element}/name")).await;
+            match value.get("error").and_then(|e| e.as_str()) {
                 Some("stale element reference") | Some("no such element") => return,
                 // Asked while the new page loads, chromedriver can answer "unknown error"
                 // (it cannot tell the loading status): ask again.
                 _ => {
-                    last = resp["value"].clone();
+                    last = value;
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await
                 }
             }
